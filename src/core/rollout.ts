@@ -1,0 +1,135 @@
+import type { Decision, Evidence, Measurement, VersionCounts } from './measurement.js';
+
+/**
+ * The rollout state machine's vocabulary. `src/core/engine.ts` implements
+ * `(state, event, now) → (state, effects, log)`; this file only names things.
+ *
+ *   pending → deploying → progressing(step k, weight w) ⇄ paused
+ *                              │                 │
+ *                              ▼                 ▼
+ *                          promoting → succeeded   rolling_back → rolled_back
+ *   any non-terminal phase ──(unrecoverable)──► failed
+ */
+export type Phase =
+  | 'pending'
+  | 'deploying'
+  | 'progressing'
+  | 'paused'
+  | 'promoting'
+  | 'succeeded'
+  | 'rolling_back'
+  | 'rolled_back'
+  | 'failed';
+
+export const TERMINAL_PHASES: readonly Phase[] = ['succeeded', 'rolled_back', 'failed'];
+
+/** What the engine needs from the spec, already validated and converted to numbers (ms, percent). */
+export interface RolloutPlan {
+  /** Canary weights in percent for each step, strictly increasing, each in 1–100. */
+  steps: number[];
+  /** Minimum time at each step before it may advance. */
+  stepIntervalMs: number;
+  /** Minimum canary requests at each step before it may advance. */
+  minRequestsPerStep: number;
+  /** Time the canary has to become ready. */
+  deployTimeoutMs: number;
+  /** Longest a step may wait for a conclusive analysis; then `onInconclusive` applies. */
+  stepDeadlineMs: number;
+  /** What to do when analysis cannot decide in time, or metrics are missing: hold paused, or roll back. */
+  onInconclusive: 'pause' | 'rollback';
+  /** Consecutive failed metric reads tolerated before `onInconclusive` applies. */
+  maxMetricFailures: number;
+  /** Promote without a final analysis pass once the last step is healthy. */
+  analysisEnabled: boolean;
+}
+
+export interface AnalysisProgress {
+  /** The analyzer's own persisted state (JSON). */
+  state: unknown;
+  /** Last cumulative reading, to take differences against. */
+  lastStable?: VersionCounts;
+  lastCanary?: VersionCounts;
+  /** Epoch ms of the first batch. */
+  startedAt?: number;
+  /** Totals over the whole rollout. */
+  canaryRequests: number;
+  canaryErrors: number;
+  stableRequests: number;
+  stableErrors: number;
+  consecutiveMetricFailures: number;
+  last?: Decision;
+  /** Set by the `skip-analysis` command: steps advance on time and request count alone. */
+  skipped: boolean;
+}
+
+export interface RolloutState {
+  id: string;
+  service: string;
+  fromVersion: string;
+  toVersion: string;
+  phase: Phase;
+  /** Phase to return to on resume. */
+  pausedFrom?: Phase;
+  /** Index into plan.steps; -1 before the first step. */
+  stepIndex: number;
+  /** Canary weight the router should apply now (percent). */
+  weight: number;
+  /** Canary weight the router confirmed (read back), if it can. */
+  appliedWeight?: number;
+  stepStartedAt?: number;
+  /** Canary requests counted since the current step began. */
+  stepCanaryRequests: number;
+  plan: RolloutPlan;
+  analysis: AnalysisProgress;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+  /** The latest one-line reason, shown by `status`. */
+  reason: string;
+  /** Increments on every persisted change; the store rejects a stale write. */
+  revision: number;
+}
+
+export type Command = 'pause' | 'resume' | 'promote' | 'abort' | 'skip-analysis';
+
+/** What happens to a rollout. Effects' results come back as events. */
+export type RolloutEvent =
+  | { type: 'start' }
+  | { type: 'canary-status'; ready: number; desired: number; failed?: boolean; message?: string }
+  | { type: 'weight-applied'; weight: number }
+  | { type: 'measurement'; measurement: Measurement }
+  | { type: 'tick' }
+  | { type: 'command'; command: Command; by?: string }
+  | { type: 'effect-failed'; effect: Effect['type']; reason: string; retriable: boolean }
+  | { type: 'promoted' }
+  | { type: 'rolled-back' };
+
+/**
+ * Side effects the controller carries out after persisting the new state. Each is idempotent, so running
+ * it again after a crash is safe.
+ */
+export type Effect =
+  | { type: 'deploy-canary' }
+  | { type: 'set-weight'; weight: number }
+  | { type: 'promote' }
+  | { type: 'rollback' }
+  | { type: 'notify'; entry: LogEntry };
+
+/** One line of a rollout's append-only event log. */
+export interface LogEntry {
+  /** Machine-readable kind, e.g. `step-advanced`, `analysis`, `rollback-started`. */
+  type: string;
+  from?: Phase;
+  to?: Phase;
+  /** One line a person understands. */
+  reason: string;
+  /** The numbers behind it. */
+  data: Evidence;
+  at: number;
+}
+
+export interface Transition {
+  state: RolloutState;
+  effects: Effect[];
+  log: LogEntry[];
+}
