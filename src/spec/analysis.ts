@@ -1,0 +1,44 @@
+import * as z from 'zod';
+import { oneOf, urlPath } from './common.js';
+import { duration, percent } from './units.js';
+
+/**
+ * How measurements become decisions (issue 3). Durations are milliseconds and rates percent after parsing.
+ */
+export const analysisConfig = z.strictObject({
+  /** false: steps advance on time and request counts alone; the thresholds still guard. */
+  enabled: z.boolean().default(true),
+  /** sequential: anytime-valid canary-vs-baseline test; threshold: fixed limits only; compare: Mann–Whitney per window. */
+  mode: oneOf(['sequential', 'threshold', 'compare']).default('sequential'),
+  /** How often metrics are read (ms). */
+  interval: duration({ min: 100 }).prefault('5s'),
+  /** False-rollback probability the sequential test allows. */
+  alpha: z.number().gt(0).lt(0.5).default(0.01),
+  /** Relative margin: a canary error rate up to baseline × (1 + tolerance) counts as healthy. */
+  tolerance: z.number().min(0).max(100).default(0.5),
+  /** Relative margin on latency: canary latency up to baseline × (1 + latencyTolerance) counts as healthy. */
+  latencyTolerance: z.number().min(0).max(100).default(0.2),
+  /** Hard limits on the canary, applied in every mode. */
+  thresholds: z
+    .strictObject({
+      /** Highest canary error rate (percent). */
+      maxErrorRate: percent().prefault('5%'),
+      /** Highest canary p99 latency (ms); no limit when absent. */
+      maxP99Latency: duration({ min: 1 }).optional(),
+    })
+    .prefault({}),
+  /** What happens when a step cannot be decided in time or metrics keep failing. */
+  onInconclusive: oneOf(['pause', 'rollback']).default('pause'),
+  /** Consecutive failed metric reads tolerated before `onInconclusive` applies. */
+  maxMetricFailures: z.int().min(1).max(1000).default(3),
+  /** Synthetic traffic for quiet services, sent through the router while a step lacks requests. */
+  loadGenerator: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      rps: z.number().gt(0).max(10_000).default(20),
+      path: urlPath.default('/'),
+    })
+    .prefault({}),
+});
+
+export type AnalysisConfig = z.output<typeof analysisConfig>;

@@ -1,0 +1,23 @@
+import type { RolloutPlan } from '../core/rollout.js';
+import type { CanarySpec } from './schema.js';
+import { stepWeights } from './strategy.js';
+
+/**
+ * What the engine needs from a validated spec: the step weights (from the list, or from stepWeight up to
+ * maxWeight) and the timings in milliseconds.
+ *
+ * @example planFromSpec(spec).steps // [10, 20, 30, 40, 50] for stepWeight 10%, maxWeight 50%
+ */
+export function planFromSpec(spec: CanarySpec): RolloutPlan {
+  const { strategy, analysis } = spec.spec;
+  return {
+    steps: stepWeights(strategy),
+    stepIntervalMs: strategy.interval,
+    minRequestsPerStep: strategy.minRequests,
+    deployTimeoutMs: strategy.deployTimeout,
+    stepDeadlineMs: strategy.stepDeadline,
+    onInconclusive: analysis.onInconclusive,
+    maxMetricFailures: analysis.maxMetricFailures,
+    analysisEnabled: analysis.enabled,
+  };
+}

@@ -1,0 +1,21 @@
+import * as z from 'zod';
+import { builtinProxyMetricsConfig, builtinProxyRouterConfig } from '../providers/builtin-proxy/config.js';
+import { localPlatformConfig } from '../providers/local/config.js';
+
+/**
+ * The provider unions of the spec, discriminated by `kind`. Adding a provider is one entry in one list here
+ * (plus its factory in `src/providers/registry.ts`, which the compiler then demands). An unknown kind becomes
+ * "unknown platform kind 'dockr'; valid kinds: local" (see `issues.ts`).
+ */
+export const platformConfig = z.discriminatedUnion('kind', [localPlatformConfig]);
+export const routerConfig = z.discriminatedUnion('kind', [builtinProxyRouterConfig]);
+export const metricsConfig = z.discriminatedUnion('kind', [builtinProxyMetricsConfig]);
+
+export type PlatformConfig = z.output<typeof platformConfig>;
+export type RouterConfig = z.output<typeof routerConfig>;
+export type MetricsConfig = z.output<typeof metricsConfig>;
+
+/** The kinds each union accepts, for messages and docs. */
+export const PLATFORM_KINDS = platformConfig.options.map((o) => o.shape.kind.value);
+export const ROUTER_KINDS = routerConfig.options.map((o) => o.shape.kind.value);
+export const METRICS_KINDS = metricsConfig.options.map((o) => o.shape.kind.value);
