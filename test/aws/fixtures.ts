@@ -1,0 +1,207 @@
+import {
+  AppMeshClient,
+  CreateMeshCommand,
+  CreateRouteCommand,
+  CreateVirtualNodeCommand,
+  CreateVirtualRouterCommand,
+} from '@aws-sdk/client-app-mesh';
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  CreateHttpNamespaceCommand,
+  CreateServiceCommand as CreateCloudMapServiceCommand,
+  GetOperationCommand,
+  ListNamespacesCommand,
+  RegisterInstanceCommand,
+  ServiceDiscoveryClient,
+} from '@aws-sdk/client-servicediscovery';
+import { useEmulatorCompat } from '../../src/aws/emulator-compat.js';
+import { MOTO_ACCOUNT } from './moto.js';
+import { CreateSecurityGroupCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+
+export const REGION = 'us-east-1';
+
+export function clientConfig(endpoint: string): { region: string; endpoint: string } {
+  return { region: REGION, endpoint };
+}
+
+/** A unique prefix so suites sharing one moto server never see each other's resources. */
+export function uniquePrefix(label: string): string {
+  return `${label}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export interface MeshStack {
+  cluster: string;
+  mesh: string;
+  virtualRouter: string;
+  route: string;
+  service: string;
+  registryArn: string;
+  cloudMapServiceId: string;
+}
+
+/**
+ * The stable infrastructure of the original Chimera's users, made in moto: an ECS cluster running service `web`
+ * (app + Envoy sidecar, Fargate, awsvpc) registered in Cloud Map, an App Mesh with virtual node `web`
+ * discovering tasks of family `web`, and a route sending 100% to it.
+ */
+export async function createMeshStack(endpoint: string, prefix: string): Promise<MeshStack> {
+  const cfg = clientConfig(endpoint);
+  const ecs = new ECSClient(cfg);
+  const sd = new ServiceDiscoveryClient(cfg);
+  const am = new AppMeshClient(cfg);
+  useEmulatorCompat(am);
+  const stack: MeshStack = {
+    cluster: `${prefix}-cluster`,
+    mesh: `${prefix}-mesh`,
+    virtualRouter: 'web-router',
+    route: 'web-route',
+    service: 'web',
+    registryArn: '',
+    cloudMapServiceId: '',
+  };
+  try {
+    await ecs.send(new CreateClusterCommand({ clusterName: stack.cluster }));
+    const namespaceName = `${prefix}.local`;
+    const ns = await sd.send(new CreateHttpNamespaceCommand({ Name: namespaceName }));
+    await sd.send(new GetOperationCommand({ OperationId: ns.OperationId }));
+    const namespaces = await sd.send(new ListNamespacesCommand({}));
+    const namespaceId = namespaces.Namespaces?.find((n) => n.Name === namespaceName)?.Id;
+    const cm = await sd.send(
+      new CreateCloudMapServiceCommand({
+        Name: 'web',
+        NamespaceId: namespaceId,
+        HealthCheckCustomConfig: { FailureThreshold: 1 },
+      }),
+    );
+    stack.registryArn = cm.Service!.Arn!;
+    stack.cloudMapServiceId = cm.Service!.Id!;
+
+    await am.send(new CreateMeshCommand({ meshName: stack.mesh }));
+    await am.send(
+      new CreateVirtualNodeCommand({
+        meshName: stack.mesh,
+        virtualNodeName: 'web',
+        spec: {
+          listeners: [{ portMapping: { port: 8080, protocol: 'http' } }],
+          serviceDiscovery: {
+            awsCloudMap: {
+              namespaceName,
+              serviceName: 'web',
+              attributes: [{ key: 'ECS_TASK_DEFINITION_FAMILY', value: 'web' }],
+            },
+          },
+        },
+      }),
+    );
+    await am.send(
+      new CreateVirtualRouterCommand({
+        meshName: stack.mesh,
+        virtualRouterName: stack.virtualRouter,
+        spec: { listeners: [{ portMapping: { port: 8080, protocol: 'http' } }] },
+      }),
+    );
+    await am.send(
+      new CreateRouteCommand({
+        meshName: stack.mesh,
+        virtualRouterName: stack.virtualRouter,
+        routeName: stack.route,
+        spec: {
+          httpRoute: { match: { prefix: '/' }, action: { weightedTargets: [{ virtualNode: 'web', weight: 100 }] } },
+        },
+      }),
+    );
+
+    const td = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'web',
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
+        executionRoleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/ecsTaskExecutionRole`,
+        containerDefinitions: [
+          { name: 'app', image: 'registry.example/web:1.0', essential: true, portMappings: [{ containerPort: 8080 }] },
+          {
+            name: 'envoy',
+            image: 'public.ecr.aws/appmesh/aws-appmesh-envoy:v1.27.3.0-prod',
+            essential: true,
+            user: '1337',
+            environment: [
+              {
+                name: 'APPMESH_RESOURCE_ARN',
+                value: `arn:aws:appmesh:${REGION}:${MOTO_ACCOUNT}:mesh/${stack.mesh}/virtualNode/web`,
+              },
+              { name: 'ENVOY_LOG_LEVEL', value: 'info' },
+            ],
+          },
+        ],
+        proxyConfiguration: {
+          type: 'APPMESH',
+          containerName: 'envoy',
+          properties: [
+            { name: 'AppPorts', value: '8080' },
+            { name: 'ProxyIngressPort', value: '15000' },
+            { name: 'IgnoredUID', value: '1337' },
+          ],
+        },
+      }),
+    );
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: stack.cluster,
+        serviceName: 'web',
+        taskDefinition: td.taskDefinition!.taskDefinitionArn,
+        desiredCount: 2,
+        launchType: 'FARGATE',
+        networkConfiguration: await network(endpoint, prefix),
+        serviceRegistries: [{ registryArn: stack.registryArn }],
+      }),
+    );
+    await registerTasks(sd, stack.cloudMapServiceId, 'web', 2);
+    return stack;
+  } finally {
+    ecs.destroy();
+    sd.destroy();
+    am.destroy();
+  }
+}
+
+/** What ECS does when a task starts in a service with a Cloud Map registry: register it with its family attribute. */
+export async function registerTasks(
+  sd: ServiceDiscoveryClient,
+  serviceId: string,
+  family: string,
+  count: number,
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await sd.send(
+      new RegisterInstanceCommand({
+        ServiceId: serviceId,
+        InstanceId: `${family}-task-${i}`,
+        Attributes: { AWS_INSTANCE_IPV4: `127.0.0.${10 + i}`, ECS_TASK_DEFINITION_FAMILY: family },
+      }),
+    );
+  }
+}
+
+/** A subnet of moto's default VPC and a fresh security group in it, as a Fargate service needs. */
+export async function network(
+  endpoint: string,
+  prefix: string,
+): Promise<{ awsvpcConfiguration: { subnets: string[]; securityGroups: string[] } }> {
+  const ec2 = new EC2Client(clientConfig(endpoint));
+  try {
+    const subnet = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets![0]!;
+    const sg = await ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: `${prefix}-web`, Description: 'web tasks', VpcId: subnet.VpcId }),
+    );
+    return { awsvpcConfiguration: { subnets: [subnet.SubnetId!], securityGroups: [sg.GroupId!] } };
+  } finally {
+    ec2.destroy();
+  }
+}
