@@ -76,7 +76,10 @@ export interface RolloutState {
   weight: number;
   /** Canary weight the router confirmed (read back), if it can. */
   appliedWeight?: number;
+  /** When the current step began; while deploying, when deploying began (the deploy timeout counts from it). */
   stepStartedAt?: number;
+  /** Latest canary readiness the platform reported while deploying (a deploy timeout names it). */
+  canaryStatus?: { ready: number; desired: number };
   /** Canary requests counted since the current step began. */
   stepCanaryRequests: number;
   plan: RolloutPlan;
