@@ -1,0 +1,1 @@
+export { startLoad, type LoadHandle, type LoadOptions, type LoadStats } from './load.js';
