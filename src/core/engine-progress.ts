@@ -198,7 +198,8 @@ function analyse(d: Draft, batch: AnalysisBatch, analyzer: Analyzer): Decision |
     d.say(
       'analysis',
       `analysis ${decision.verdict}: ${decision.reason}`,
-      { ...decision.evidence, verdict: decision.verdict, t: batch.t, canaryRequests: d.state.analysis.canaryRequests },
+      // The analyzer's own numbers win: they are what its reason refers to.
+      { t: batch.t, canaryRequests: d.state.analysis.canaryRequests, ...decision.evidence, verdict: decision.verdict },
       { notify: changed || decision.verdict === 'rollback' },
     );
   }
