@@ -48,10 +48,14 @@ export function safeParseWithIssues<S extends z.ZodType>(
         knownKeys.set(pathKey(iss.path ?? []), shape ? Object.keys(shape) : []);
         return undefined;
       }
-      if (iss.code === 'invalid_type') {
-        if (iss.input === undefined) return missing(iss.path);
-        return `expected ${iss.expected}, got ${describe(iss.input)}`;
+      if (iss.input === undefined && (iss.code === 'invalid_type' || iss.code === 'invalid_value')) {
+        return missing(iss.path);
       }
+      if (iss.code === 'invalid_type') {
+        const expected = iss.expected === 'int' ? 'an integer' : iss.expected;
+        return `expected ${expected}, got ${describe(iss.input)}`;
+      }
+      if (iss.code === 'too_small' || iss.code === 'too_big') return rangeMessage(iss);
       if (iss.code === 'invalid_value') {
         const values = iss.values.map((v) => show(v));
         return values.length === 1 ? `expected ${values[0]}, got ${show(iss.input)}` : undefined;
@@ -78,6 +82,26 @@ export function safeParseWithIssues<S extends z.ZodType>(
     }
   }
   return { ok: false, issues };
+}
+
+interface RangeIssue {
+  code: 'too_small' | 'too_big';
+  origin: string;
+  minimum?: unknown;
+  maximum?: unknown;
+  inclusive?: boolean;
+  input?: unknown;
+}
+
+/** "must be at most 20, got 25", "must have at least 1 item". */
+function rangeMessage(iss: RangeIssue): string {
+  const small = iss.code === 'too_small';
+  const limit = Number(small ? iss.minimum : iss.maximum);
+  const inclusive = iss.inclusive !== false;
+  const word = small ? (inclusive ? 'at least' : 'greater than') : inclusive ? 'at most' : 'less than';
+  if (iss.origin === 'array' || iss.origin === 'set') return `must have ${word} ${limit} item${limit === 1 ? '' : 's'}`;
+  if (iss.origin === 'string') return `must be ${word} ${limit} character${limit === 1 ? '' : 's'} long`;
+  return `must be ${word} ${limit}, got ${show(iss.input)}`;
 }
 
 function missing(path: readonly PropertyKey[] | undefined): string {

@@ -4,7 +4,7 @@ import { LineCounter, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
 import { ConfigError, errorMessage } from '../errors.js';
 import type { ConfigIssue } from '../errors.js';
-import { formatPath, safeParseWithIssues } from './issues.js';
+import { formatPath, safeParseWithIssues, valueAt } from './issues.js';
 import type { PathIssue } from './issues.js';
 import { locate } from './positions.js';
 import { canarySpec } from './schema.js';
@@ -84,21 +84,24 @@ export function parseSpec(text: string, file?: string, dir?: string): LoadedSpec
     if (isEmpty(doc)) continue;
     const data = toPlain(doc, lineCounter, issues);
     if (data === undefined) continue;
+    // Duplicates are checked on the raw name, so a second document with other problems still gets this one.
+    const name = valueAt(data, ['metadata', 'name']);
+    if (typeof name === 'string') {
+      const here = placed({ path: ['metadata', 'name'], message: '' }, doc, lineCounter);
+      if (names.has(name)) {
+        const firstLine = names.get(name);
+        const where = firstLine === undefined ? '' : ` (first at line ${firstLine})`;
+        issues.push({ ...here, message: `duplicate service name '${name}'${where}` });
+      } else {
+        names.set(name, here.line);
+      }
+    }
     const result = safeParseWithIssues(canarySpec, data);
     if (!result.ok) {
       for (const issue of result.issues) issues.push(placed(issue, doc, lineCounter));
       continue;
     }
-    const spec = result.value;
-    const firstLine = names.get(spec.metadata.name);
-    const here = placed({ path: ['metadata', 'name'], message: '' }, doc, lineCounter);
-    if (names.has(spec.metadata.name)) {
-      const where = firstLine === undefined ? '' : ` (first at line ${firstLine})`;
-      issues.push({ ...here, message: `duplicate service name '${spec.metadata.name}'${where}` });
-      continue;
-    }
-    names.set(spec.metadata.name, here.line);
-    specs.push({ spec: resolvePaths(spec, baseDir), file, dir: baseDir });
+    specs.push({ spec: resolvePaths(result.value, baseDir), file, dir: baseDir });
   }
 
   if (issues.length === 0 && specs.length === 0) {

@@ -29,14 +29,18 @@ export function locate(
 ): Position | undefined {
   let node: unknown = doc.contents;
   let best = start(doc.contents);
+  let lastKey: number | undefined;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i];
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
       const pair = node.items.find((p) => keyName(p.key) === String(seg));
-      if (!pair) break;
+      if (!pair) {
+        best = lastKey ?? best;
+        break;
+      }
       const keyStart = start(pair.key as Node | null);
-      if (keyStart !== undefined) best = keyStart;
+      if (keyStart !== undefined) best = lastKey = keyStart;
       if (atKey && i === path.length - 1) break;
       node = pair.value;
       // `platform:` with nothing after it has a null value node (or one with an empty range): keep the key.

@@ -1,0 +1,93 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { parseSpec } from './load.js';
+import { planFromSpec } from './plan.js';
+import { formatDuration } from './units.js';
+
+/** Durations as people write them, paired with the milliseconds they mean. */
+const durationArb = (minMs: number, maxMs: number) =>
+  fc.integer({ min: minMs, max: maxMs }).map((ms) => ({ text: formatDuration(ms), ms }));
+
+const percentArb = fc
+  .tuple(fc.integer({ min: 1, max: 100 }), fc.constantFrom('pct', 'number', 'string'))
+  .map(([n, style]) => ({ text: style === 'pct' ? `${n}%` : style === 'string' ? String(n) : n, value: n }));
+
+const nameArb = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/);
+
+const stepsArb = fc
+  .uniqueArray(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 8 })
+  .map((xs) => [...xs].sort((a, b) => a - b));
+
+const strategyArb = fc.oneof(
+  stepsArb.map((steps) => ({ input: { steps: steps.map((s) => `${s}%`) }, steps })),
+  fc
+    .tuple(percentArb, fc.integer({ min: 1, max: 100 }))
+    .filter(([step, max]) => step.value <= max)
+    .map(([step, max]) => ({ input: { stepWeight: step.text, maxWeight: `${max}%` }, steps: undefined })),
+);
+
+const specArb = fc.record({
+  name: nameArb,
+  version: fc.stringMatching(/^[A-Za-z0-9._-]{1,64}$/),
+  command: fc.oneof(
+    fc.constant('node server.js'),
+    fc.array(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 4 }),
+  ),
+  replicas: fc.integer({ min: 1, max: 20 }),
+  env: fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,10}$/), fc.string(), { maxKeys: 4 }),
+  port: fc.integer({ min: 0, max: 65535 }),
+  strategy: strategyArb,
+  interval: durationArb(0, 3_600_000),
+  deadlineExtra: durationArb(1_000, 3_600_000),
+  minRequests: fc.nat({ max: 100_000 }),
+  alpha: fc.double({ min: 0.0001, max: 0.4999, noNaN: true }),
+  maxErrorRate: percentArb,
+  mode: fc.constantFrom('sequential', 'threshold', 'compare'),
+  onInconclusive: fc.constantFrom('pause', 'rollback'),
+});
+
+describe('canary spec (property)', () => {
+  it('any valid spec written as YAML reads back with the same values', () => {
+    fc.assert(
+      fc.property(specArb, (g) => {
+        const doc = {
+          apiVersion: 'chimera.dev/v1',
+          kind: 'Canary',
+          metadata: { name: g.name },
+          spec: {
+            version: g.version,
+            platform: { kind: 'local', command: g.command, replicas: g.replicas, env: g.env },
+            router: { kind: 'builtin-proxy', listen: `127.0.0.1:${g.port}` },
+            strategy: {
+              ...g.strategy.input,
+              interval: g.interval.text,
+              stepDeadline: formatDuration(g.interval.ms + g.deadlineExtra.ms),
+              minRequests: g.minRequests,
+            },
+            analysis: {
+              mode: g.mode,
+              alpha: g.alpha,
+              onInconclusive: g.onInconclusive,
+              thresholds: { maxErrorRate: g.maxErrorRate.text },
+            },
+          },
+        };
+        const [loaded] = parseSpec(stringify(doc), 'prop.yaml', '/tmp');
+        const spec = loaded!.spec;
+        expect(spec.metadata.name).toBe(g.name);
+        expect(spec.spec.version).toBe(g.version);
+        expect(spec.spec.platform.command).toEqual(g.command);
+        expect(spec.spec.platform.env).toEqual(g.env);
+        expect(spec.spec.strategy.interval).toBe(g.interval.ms);
+        expect(spec.spec.analysis.alpha).toBe(g.alpha);
+        expect(spec.spec.analysis.thresholds.maxErrorRate).toBe(g.maxErrorRate.value);
+        const plan = planFromSpec(spec);
+        if (g.strategy.steps) expect(plan.steps).toEqual(g.strategy.steps);
+        for (let i = 1; i < plan.steps.length; i++) expect(plan.steps[i]!).toBeGreaterThan(plan.steps[i - 1]!);
+        expect(plan.stepDeadlineMs).toBeGreaterThanOrEqual(plan.stepIntervalMs);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
