@@ -132,6 +132,8 @@ function checkTransition(prev: RolloutState, event: RolloutEvent, now: number, t
     expect(s.analysis.last?.verdict).not.toBe('rollback');
     if (s.plan.analysisEnabled && !s.analysis.skipped) expect(s.analysis.last?.verdict).toBe('healthy');
   }
+  // a rollback verdict is acted on at once
+  if (t.log.some((e) => e.type === 'analysis' && e.data.verdict === 'rollback')) expect(s.phase).toBe('rolling_back');
   if (s.phase === 'succeeded' && prev.phase !== 'succeeded') expect(prev.phase).toBe('promoting');
   if (s.phase === 'rolled_back' && prev.phase !== 'rolled_back') expect(prev.phase).toBe('rolling_back');
   if (s.phase === 'failed' && prev.phase !== 'failed') expect(prev.phase).toBe('rolling_back');

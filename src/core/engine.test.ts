@@ -278,3 +278,37 @@ describe('terminal phases are absorbing', () => {
     }
   });
 });
+
+describe('pairs that mean nothing change nothing, silently', () => {
+  const ok: RolloutEvent = {
+    type: 'measurement',
+    measurement: { phase: 'ok', at: 0, stable: { requests: 9, errors: 0 }, canary: { requests: 9, errors: 9 } },
+  };
+  const outage: RolloutEvent = { type: 'measurement', measurement: { phase: 'error', at: 0, reason: 'down' } };
+  const ready: RolloutEvent = { type: 'canary-status', ready: 2, desired: 2 };
+  const cases: Array<[Phase, RolloutEvent]> = [
+    ['deploying', { type: 'start' }],
+    ['progressing', { type: 'start' }],
+    ['pending', ready],
+    ['progressing', ready],
+    ['promoting', ready],
+    ['rolling_back', ready],
+    ['pending', ok],
+    ['deploying', ok],
+    ['deploying', outage],
+    ['promoting', ok],
+    ['rolling_back', outage],
+    ['pending', { type: 'tick' }],
+    ['progressing', { type: 'tick' }],
+    ['paused', { type: 'tick' }],
+    ['promoting', { type: 'tick' }],
+    ['rolling_back', { type: 'tick' }],
+    ['pending', { type: 'effect-failed', effect: 'set-weight', reason: 'x', retriable: false }],
+  ];
+  it.each(cases)('%s + %j', (phase, event) => {
+    const h = harnessIn(phase);
+    const t = step(h.state, event, h.now + 1_000, { analyzer: h.analyzer });
+    expect(t).toEqual({ state: h.state, effects: [], log: [] });
+    expect(t.state).toBe(h.state);
+  });
+});
