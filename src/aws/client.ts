@@ -16,7 +16,7 @@ export interface AwsClientConfig {
  * standard chain (environment, profile, SSO, container/instance role), and nothing here logs them.
  *
  * @example
- * const ecs = new ECSClient(awsClientConfig({ region: 'eu-west-1', maxAttempts: 5, requestTimeoutMs: 15000 }));
+ * const ecs = new ECSClient(awsClientConfig({ region: 'eu-west-1', maxAttempts: 5, requestTimeout: 15000 }));
  */
 export function awsClientConfig(conn: AwsConnection, env: NodeJS.ProcessEnv = process.env): AwsClientConfig {
   const region = conn.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
@@ -29,8 +29,8 @@ export function awsClientConfig(conn: AwsConnection, env: NodeJS.ProcessEnv = pr
     region,
     maxAttempts: 1,
     requestHandler: {
-      requestTimeout: conn.requestTimeoutMs,
-      connectionTimeout: Math.min(conn.requestTimeoutMs, 5_000),
+      requestTimeout: conn.requestTimeout,
+      connectionTimeout: Math.min(conn.requestTimeout, 5_000),
       throwOnRequestTimeout: true,
     },
   };

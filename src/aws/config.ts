@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod';
+import { duration } from '../spec/units.js';
 
 /**
  * Where and how Chimera reaches AWS; shared by every AWS provider's config (`ecs`, `appmesh`, `alb`,
@@ -17,8 +18,8 @@ export const awsConnectionFields = {
   profile: z.string().min(1).optional(),
   /** Attempts per AWS call for throttling and transient failures (first try included). */
   maxAttempts: z.number().int().min(1).max(10).default(5),
-  /** Time one HTTP request to AWS may take, in milliseconds. */
-  requestTimeoutMs: z.number().int().min(100).max(120_000).default(15_000),
+  /** Time one HTTP request to AWS may take (`15s`); becomes milliseconds. */
+  requestTimeout: duration({ min: 100, max: 120_000 }).prefault('15s'),
 };
 
 export const awsConnectionSchema = z.object(awsConnectionFields);

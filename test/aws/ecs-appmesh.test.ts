@@ -9,14 +9,15 @@ import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useEmulatorCompat } from '../../src/aws/emulator-compat.js';
 import { silentLogger } from '../../src/logger.js';
-import { ecsConfigSchema } from '../../src/providers/ecs/config.js';
+import { ecsPlatformConfig } from '../../src/providers/ecs/config.js';
 import { EcsPlatform } from '../../src/providers/ecs/ecs-platform.js';
-import { appMeshConfigSchema } from '../../src/providers/appmesh/config.js';
+import { appMeshRouterConfig } from '../../src/providers/appmesh/config.js';
 import { AppMeshRouter } from '../../src/providers/appmesh/appmesh-router.js';
 import type { VersionTarget } from '../../src/ports/platform.js';
-import { clientConfig, createMeshStack, registerTasks, uniquePrefix, type MeshStack } from './fixtures.js';
+import { clientConfig, createMeshStack, REGIONS, registerTasks, uniquePrefix, type MeshStack } from './fixtures.js';
 import { motoAvailable, motoEndpoint, useMotoCredentials } from './moto.js';
 
+const REGION = REGIONS.mesh;
 const endpoint = motoEndpoint();
 const available = await motoAvailable(endpoint);
 const ctx = { service: 'web', dataDir: '/tmp', log: silentLogger };
@@ -33,10 +34,10 @@ describe.skipIf(!available)('ECS platform + App Mesh router against moto (the or
 
   beforeAll(async () => {
     useMotoCredentials();
-    stack = await createMeshStack(endpoint!, uniquePrefix('flow'));
-    const aws = { region: 'us-east-1', endpoint: endpoint! };
+    stack = await createMeshStack(endpoint!, REGION, uniquePrefix('flow'));
+    const aws = { region: REGION, endpoint: endpoint! };
     platform = new EcsPlatform(
-      ecsConfigSchema.parse({
+      ecsPlatformConfig.parse({
         kind: 'ecs',
         ...aws,
         cluster: stack.cluster,
@@ -48,7 +49,7 @@ describe.skipIf(!available)('ECS platform + App Mesh router against moto (the or
       { retryBaseDelayMs: 1 },
     );
     router = new AppMeshRouter(
-      appMeshConfigSchema.parse({
+      appMeshRouterConfig.parse({
         kind: 'appmesh',
         ...aws,
         mesh: stack.mesh,
@@ -58,10 +59,10 @@ describe.skipIf(!available)('ECS platform + App Mesh router against moto (the or
       ctx,
       { retryBaseDelayMs: 1 },
     );
-    ecs = new ECSClient(clientConfig(endpoint!));
-    am = new AppMeshClient(clientConfig(endpoint!));
+    ecs = new ECSClient(clientConfig(endpoint!, REGION));
+    am = new AppMeshClient(clientConfig(endpoint!, REGION));
     useEmulatorCompat(am);
-    sd = new ServiceDiscoveryClient(clientConfig(endpoint!));
+    sd = new ServiceDiscoveryClient(clientConfig(endpoint!, REGION));
   });
 
   afterAll(async () => {

@@ -21,12 +21,29 @@ import {
 } from '@aws-sdk/client-servicediscovery';
 import { useEmulatorCompat } from '../../src/aws/emulator-compat.js';
 import { MOTO_ACCOUNT } from './moto.js';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateRuleCommand,
+  CreateTargetGroupCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateSecurityGroupCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 
-export const REGION = 'us-east-1';
+/**
+ * Each suite works in its own region: moto keeps regions apart, so suites sharing one server (and reruns
+ * against it) never see each other's task definition families.
+ */
+export const REGIONS = {
+  mesh: 'us-east-1',
+  alb: 'us-west-2',
+  cloudwatch: 'eu-west-1',
+  setup: 'eu-central-1',
+  errors: 'ap-southeast-2',
+};
 
-export function clientConfig(endpoint: string): { region: string; endpoint: string } {
-  return { region: REGION, endpoint };
+export function clientConfig(endpoint: string, region: string): { region: string; endpoint: string } {
+  return { region, endpoint };
 }
 
 /** A unique prefix so suites sharing one moto server never see each other's resources. */
@@ -49,8 +66,8 @@ export interface MeshStack {
  * (app + Envoy sidecar, Fargate, awsvpc) registered in Cloud Map, an App Mesh with virtual node `web`
  * discovering tasks of family `web`, and a route sending 100% to it.
  */
-export async function createMeshStack(endpoint: string, prefix: string): Promise<MeshStack> {
-  const cfg = clientConfig(endpoint);
+export async function createMeshStack(endpoint: string, region: string, prefix: string): Promise<MeshStack> {
+  const cfg = clientConfig(endpoint, region);
   const ecs = new ECSClient(cfg);
   const sd = new ServiceDiscoveryClient(cfg);
   const am = new AppMeshClient(cfg);
@@ -134,7 +151,7 @@ export async function createMeshStack(endpoint: string, prefix: string): Promise
             environment: [
               {
                 name: 'APPMESH_RESOURCE_ARN',
-                value: `arn:aws:appmesh:${REGION}:${MOTO_ACCOUNT}:mesh/${stack.mesh}/virtualNode/web`,
+                value: `arn:aws:appmesh:${region}:${MOTO_ACCOUNT}:mesh/${stack.mesh}/virtualNode/web`,
               },
               { name: 'ENVOY_LOG_LEVEL', value: 'info' },
             ],
@@ -158,7 +175,7 @@ export async function createMeshStack(endpoint: string, prefix: string): Promise
         taskDefinition: td.taskDefinition!.taskDefinitionArn,
         desiredCount: 2,
         launchType: 'FARGATE',
-        networkConfiguration: await network(endpoint, prefix),
+        networkConfiguration: await network(endpoint, region, prefix),
         serviceRegistries: [{ registryArn: stack.registryArn }],
       }),
     );
@@ -192,9 +209,10 @@ export async function registerTasks(
 /** A subnet of moto's default VPC and a fresh security group in it, as a Fargate service needs. */
 export async function network(
   endpoint: string,
+  region: string,
   prefix: string,
 ): Promise<{ awsvpcConfiguration: { subnets: string[]; securityGroups: string[] } }> {
-  const ec2 = new EC2Client(clientConfig(endpoint));
+  const ec2 = new EC2Client(clientConfig(endpoint, region));
   try {
     const subnet = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets![0]!;
     const sg = await ec2.send(
@@ -203,5 +221,106 @@ export async function network(
     return { awsvpcConfiguration: { subnets: [subnet.SubnetId!], securityGroups: [sg.GroupId!] } };
   } finally {
     ec2.destroy();
+  }
+}
+
+export interface AlbStack {
+  cluster: string;
+  service: string;
+  loadBalancerArn: string;
+  listenerArn: string;
+  ruleArn: string;
+  targetGroups: [string, string];
+}
+
+/**
+ * The stable infrastructure of an ECS user on ALB, made in moto: service `web` (Fargate, awsvpc) registered in
+ * target group A, a second target group B for canaries, an ALB whose listener's default action and one path rule
+ * forward to A.
+ */
+export async function createAlbStack(endpoint: string, region: string, prefix: string): Promise<AlbStack> {
+  const cfg = clientConfig(endpoint, region);
+  const ecs = new ECSClient(cfg);
+  const ec2 = new EC2Client(cfg);
+  const elb = new ElasticLoadBalancingV2Client(cfg);
+  try {
+    const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!;
+    const vpc = subnets[0]!.VpcId!;
+    const lb = await elb.send(
+      new CreateLoadBalancerCommand({
+        Name: `${prefix}-alb`,
+        Subnets: subnets.slice(0, 2).map((s) => s.SubnetId!),
+        Type: 'application',
+      }),
+    );
+    const tg = async (suffix: string): Promise<string> =>
+      (
+        await elb.send(
+          new CreateTargetGroupCommand({
+            Name: `${prefix}-${suffix}`,
+            Protocol: 'HTTP',
+            Port: 8080,
+            VpcId: vpc,
+            TargetType: 'ip',
+          }),
+        )
+      ).TargetGroups![0]!.TargetGroupArn!;
+    const targetGroups: [string, string] = [await tg('a'), await tg('b')];
+    const listener = await elb.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: lb.LoadBalancers![0]!.LoadBalancerArn,
+        Protocol: 'HTTP',
+        Port: 80,
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroups[0] }],
+      }),
+    );
+    const listenerArn = listener.Listeners![0]!.ListenerArn!;
+    const rule = await elb.send(
+      new CreateRuleCommand({
+        ListenerArn: listenerArn,
+        Priority: 10,
+        Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }],
+        Actions: [
+          { Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: targetGroups[0], Weight: 1 }] } },
+        ],
+      }),
+    );
+    const cluster = `${prefix}-cluster`;
+    await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
+    const td = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: `${prefix}-web`,
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [
+          { name: 'app', image: 'registry.example/web:1.0', essential: true, portMappings: [{ containerPort: 8080 }] },
+        ],
+      }),
+    );
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster,
+        serviceName: 'web',
+        taskDefinition: td.taskDefinition!.taskDefinitionArn,
+        desiredCount: 2,
+        launchType: 'FARGATE',
+        networkConfiguration: await network(endpoint, region, prefix),
+        loadBalancers: [{ targetGroupArn: targetGroups[0], containerName: 'app', containerPort: 8080 }],
+      }),
+    );
+    return {
+      cluster,
+      service: 'web',
+      loadBalancerArn: lb.LoadBalancers![0]!.LoadBalancerArn!,
+      listenerArn,
+      ruleArn: rule.Rules![0]!.RuleArn!,
+      targetGroups,
+    };
+  } finally {
+    ecs.destroy();
+    ec2.destroy();
+    elb.destroy();
   }
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsConnectionFields, awsNameSchema } from '../../aws/config.js';
 
 /**
@@ -13,7 +13,7 @@ import { awsConnectionFields, awsNameSchema } from '../../aws/config.js';
  *   virtualRouter: web-router
  *   route: web-route
  */
-export const appMeshConfigSchema = z
+export const appMeshRouterConfig = z
   .object({
     kind: z.literal('appmesh'),
     ...awsConnectionFields,
@@ -28,4 +28,4 @@ export const appMeshConfigSchema = z
   })
   .strict();
 
-export type AppMeshConfig = z.output<typeof appMeshConfigSchema>;
+export type AppMeshConfig = z.output<typeof appMeshRouterConfig>;

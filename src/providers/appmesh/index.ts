@@ -2,7 +2,7 @@ import type { TrafficRouter } from '../../ports/traffic-router.js';
 import type { ProviderContext } from '../context.js';
 import type { AppMeshConfig } from './config.js';
 
-export { appMeshConfigSchema, type AppMeshConfig } from './config.js';
+export { appMeshRouterConfig, type AppMeshConfig } from './config.js';
 
 export const kind = 'appmesh';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsConnectionFields, awsNameSchema } from '../../aws/config.js';
 
 /**
@@ -13,7 +13,7 @@ import { awsConnectionFields, awsNameSchema } from '../../aws/config.js';
  *   container: app               # the container whose image changes
  *   image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:{version}
  */
-export const ecsConfigSchema = z
+export const ecsPlatformConfig = z
   .object({
     kind: z.literal('ecs'),
     ...awsConnectionFields,
@@ -44,5 +44,5 @@ export const ecsConfigSchema = z
   })
   .strict();
 
-export type EcsConfig = z.output<typeof ecsConfigSchema>;
-export type EcsConfigInput = z.input<typeof ecsConfigSchema>;
+export type EcsConfig = z.output<typeof ecsPlatformConfig>;
+export type EcsConfigInput = z.input<typeof ecsPlatformConfig>;

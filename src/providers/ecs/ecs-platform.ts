@@ -26,7 +26,7 @@ import type { ProviderContext } from '../context.js';
 import type { EcsConfig } from './config.js';
 import { healthyInstances } from './cloud-map.js';
 import { canaryService, canaryTargetGroup, familyOf, versionTags } from './service-spec.js';
-import { appContainerName, canaryTaskDefinition, containerImage, meshIdentity } from './task-definition.js';
+import { appContainerName, canaryTaskDefinition, meshIdentity, sameContainers } from './task-definition.js';
 
 /** Tests shorten backoff; everything else comes from the config. */
 export interface EcsPlatformOptions {
@@ -250,7 +250,6 @@ export class EcsPlatform implements Platform {
     const container = appContainerName(stableTd, this.config.envoyContainer, this.config.container);
     const image = this.config.image.replaceAll('{version}', version);
     const [latest] = (await this.activeRevisions(family, signal)).slice(-1);
-    if (latest && containerImage(await this.taskDefinition(latest, signal), container) === image) return latest;
     const stableTags = (stableTd as TaskDefinition & { tags?: { key?: string; value?: string }[] }).tags;
     const input = canaryTaskDefinition(stableTd, {
       family,
@@ -260,6 +259,7 @@ export class EcsPlatform implements Platform {
       ...(inMesh ? { virtualNode: family } : {}),
       tags: versionTags(stableTags, this.config.service, version, 'canary'),
     });
+    if (latest && sameContainers(await this.taskDefinition(latest, signal), input)) return latest;
     const out = await this.aws.run('RegisterTaskDefinition', `task definition family ${family}`, signal, (s) =>
       this.ecs.send(new RegisterTaskDefinitionCommand(input), { abortSignal: s }),
     );

@@ -2,7 +2,7 @@ import type { Platform } from '../../ports/platform.js';
 import type { ProviderContext } from '../context.js';
 import type { EcsConfig } from './config.js';
 
-export { ecsConfigSchema, type EcsConfig, type EcsConfigInput } from './config.js';
+export { ecsPlatformConfig, type EcsConfig, type EcsConfigInput } from './config.js';
 
 export const kind = 'ecs';
 

@@ -133,7 +133,18 @@ function renameNodeEnv(env: KeyValuePair[], mesh: MeshIdentity, node: string): K
   });
 }
 
-/** The image a task definition runs in the given container. */
-export function containerImage(td: TaskDefinition, container: string): string | undefined {
-  return td.containerDefinitions?.find((c) => c.name === container)?.image;
+/**
+ * True when a registered revision already runs what `input` would register (names, images, environment):
+ * a deploy retried after a crash reuses it instead of piling up revisions.
+ */
+export function sameContainers(td: TaskDefinition, input: RegisterTaskDefinitionCommandInput): boolean {
+  const key = (cs: ContainerDefinition[] | undefined): string =>
+    JSON.stringify(
+      (cs ?? []).map((c) => [
+        c.name,
+        c.image,
+        [...(c.environment ?? [])].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '')),
+      ]),
+    );
+  return key(td.containerDefinitions) === key(input.containerDefinitions);
 }
