@@ -1,0 +1,98 @@
+import type { AnalysisBatch } from '../core/measurement.js';
+import { addHistogram, emptyLike, isValidHistogram, quantileBound, slowerThan } from './latency.js';
+import { rateShownBelow } from './math.js';
+import {
+  initialRatioTest,
+  updateRatioTest,
+  type RatioGrid,
+  type RatioReadout,
+  type RatioTestState,
+} from './ratio-test.js';
+
+/**
+ * Sequential latency comparison: requests slower than a threshold fixed once from the baseline's histogram (its
+ * p99 bucket bound) are counted per version and fed to the same conditional count test as errors. A canary that
+ * is slower anywhere in its tail sends more than its share of requests past that bound.
+ */
+export interface LatencyTestState {
+  thresholdMs: number | null;
+  /** Baseline buckets gathered until the threshold is fixed (finite bounds only: JSON has no Infinity). */
+  baselineAcc: { le: number[]; counts: number[]; count: number } | null;
+  test: RatioTestState;
+  canarySlow: number;
+  canaryN: number;
+  baselineSlow: number;
+  baselineN: number;
+  /** Batches whose histograms could not be used (missing, invalid, other bounds). */
+  skipped: number;
+}
+
+/** Baseline observations needed before its p99 bucket is trusted as the threshold. */
+export const MIN_BASELINE_FOR_THRESHOLD = 200;
+/** Absolute slack on the slow share for "healthy", as `absoluteTolerance` is for errors. */
+export const LATENCY_ABSOLUTE_TOLERANCE = 0.01;
+
+export function initialLatencyTest(grid: RatioGrid): LatencyTestState {
+  return {
+    thresholdMs: null,
+    baselineAcc: null,
+    test: initialRatioTest(grid),
+    canarySlow: 0,
+    canaryN: 0,
+    baselineSlow: 0,
+    baselineN: 0,
+    skipped: 0,
+  };
+}
+
+export function updateLatencyTest(
+  grid: RatioGrid,
+  r: RatioReadout,
+  s: LatencyTestState,
+  batch: AnalysisBatch,
+  quantile: number,
+): LatencyTestState {
+  const c = batch.canary.latency;
+  const b = batch.baseline.latency;
+  if (!isValidHistogram(c) || !isValidHistogram(b)) {
+    return c || b ? { ...s, skipped: s.skipped + 1 } : s;
+  }
+  if (s.thresholdMs === null) {
+    const acc = s.baselineAcc ? { ...s.baselineAcc, counts: s.baselineAcc.counts.slice() } : emptyLike(b);
+    if (!addHistogram(acc, b)) return { ...s, skipped: s.skipped + 1, baselineAcc: emptyLike(b) };
+    const threshold = acc.count >= MIN_BASELINE_FOR_THRESHOLD ? quantileBound({ ...acc, sum: 0 }, quantile) : null;
+    return { ...s, baselineAcc: threshold === null ? acc : null, thresholdMs: threshold };
+  }
+  const sc = slowerThan(c, s.thresholdMs);
+  const sb = slowerThan(b, s.thresholdMs);
+  if (sc === null || sb === null) return { ...s, skipped: s.skipped + 1 };
+  return {
+    ...s,
+    test: updateRatioTest(grid, r, s.test, sc, c.count, sb, b.count),
+    canarySlow: s.canarySlow + sc,
+    canaryN: s.canaryN + c.count,
+    baselineSlow: s.baselineSlow + sb,
+    baselineN: s.baselineN + b.count,
+  };
+}
+
+export interface LatencyReading {
+  logE: number;
+  rollback: boolean;
+  healthy: boolean;
+}
+
+/** Where the latency test stands: rollback at e ≥ 1/alphaRollback; healthy when the slow share is bounded. */
+export function readLatencyTest(
+  s: LatencyTestState,
+  o: { alphaRollback: number; alpha: number; tolerance: number },
+): LatencyReading {
+  const logE = s.test.logE;
+  let healthy = false;
+  if (s.thresholdMs !== null && s.canaryN > 0) {
+    const baseShare = s.baselineN > 0 ? s.baselineSlow / s.baselineN : 1;
+    const limit = (1 + o.tolerance) * baseShare + LATENCY_ABSOLUTE_TOLERANCE;
+    healthy = s.test.logTolerance >= Math.log(1 / o.alpha) || rateShownBelow(s.canarySlow, s.canaryN, limit, o.alpha);
+  }
+  return { logE, rollback: logE >= Math.log(1 / o.alphaRollback), healthy };
+}

@@ -1,0 +1,101 @@
+import type { CountsDelta, LatencyHistogram } from '../core/measurement.js';
+
+/**
+ * Latency helpers. The sequential latency test counts "slow" requests — slower than a threshold fixed once from
+ * the baseline's own histogram (its p99 bucket bound by default) — and runs the same conditional count test as the
+ * errors on them. Bucket bounds are used as they are: a threshold between bounds would need interpolation, which
+ * a histogram cannot support honestly.
+ */
+
+/** A histogram with matching, increasing bounds and non-decreasing cumulative counts. */
+export function isValidHistogram(h: LatencyHistogram | undefined): h is LatencyHistogram {
+  if (!h || !Array.isArray(h.le) || !Array.isArray(h.counts) || h.le.length !== h.counts.length) return false;
+  if (!Number.isFinite(h.count) || h.count < 0) return false;
+  let prevLe = -Infinity;
+  let prevCount = 0;
+  for (let i = 0; i < h.le.length; i++) {
+    const le = h.le[i]!;
+    const c = h.counts[i]!;
+    if (!(le > prevLe) || !(c >= prevCount) || c > h.count) return false;
+    prevLe = le;
+    prevCount = c;
+  }
+  return true;
+}
+
+/** Index of the bucket bound equal to `ms` (within a microsecond), or -1. */
+export function boundIndex(h: LatencyHistogram, ms: number): number {
+  for (let i = 0; i < h.le.length; i++) if (Math.abs(h.le[i]! - ms) < 1e-3) return i;
+  return -1;
+}
+
+/** Observations slower than the bucket bound `ms`, or null when the histogram has no such bound. */
+export function slowerThan(h: LatencyHistogram, ms: number): number | null {
+  const i = boundIndex(h, ms);
+  return i < 0 ? null : h.count - h.counts[i]!;
+}
+
+/**
+ * The smallest finite bucket bound at or above the `quantile` of the observations, or null when the quantile
+ * lies in the open-ended last bucket.
+ */
+export function quantileBound(h: LatencyHistogram, quantile: number): number | null {
+  const need = quantile * h.count;
+  for (let i = 0; i < h.le.length; i++) {
+    if (Number.isFinite(h.le[i]!) && h.counts[i]! >= need) return h.le[i]!;
+  }
+  return null;
+}
+
+/**
+ * A quantile estimated from a histogram by linear interpolation inside its bucket (as PromQL's
+ * histogram_quantile does); the highest finite bound when it falls in the open-ended bucket; null when empty.
+ */
+export function histogramQuantile(h: LatencyHistogram, quantile: number): number | null {
+  if (h.count <= 0) return null;
+  const rank = quantile * h.count;
+  let prevLe = 0;
+  let prevCount = 0;
+  for (let i = 0; i < h.le.length; i++) {
+    const le = h.le[i]!;
+    const c = h.counts[i]!;
+    if (c >= rank) {
+      if (!Number.isFinite(le)) return prevLe;
+      if (c === prevCount) return le;
+      return prevLe + ((le - prevLe) * (rank - prevCount)) / (c - prevCount);
+    }
+    if (Number.isFinite(le)) prevLe = le;
+    prevCount = c;
+  }
+  return prevLe;
+}
+
+/** The p99 of one batch of one version: from its histogram, else from its own quantiles, else null. */
+export function batchP99(d: CountsDelta): number | null {
+  if (isValidHistogram(d.latency)) return histogramQuantile(d.latency, 0.99);
+  return d.quantiles?.p99 ?? null;
+}
+
+/**
+ * Adds the finite buckets of `h` into the running counts `acc` (JSON-safe: no Infinity bound is stored);
+ * returns false when the finite bounds differ.
+ */
+export function addHistogram(acc: { le: number[]; counts: number[]; count: number }, h: LatencyHistogram): boolean {
+  let j = 0;
+  for (let i = 0; i < h.le.length; i++) {
+    if (!Number.isFinite(h.le[i]!)) continue;
+    if (j >= acc.le.length || Math.abs(acc.le[j]! - h.le[i]!) > 1e-3) return false;
+    j++;
+  }
+  if (j !== acc.le.length) return false;
+  j = 0;
+  for (let i = 0; i < h.le.length; i++) if (Number.isFinite(h.le[i]!)) acc.counts[j++]! += h.counts[i]!;
+  acc.count += h.count;
+  return true;
+}
+
+/** Empty running counts with the finite bounds of `h`. */
+export function emptyLike(h: LatencyHistogram): { le: number[]; counts: number[]; count: number } {
+  const le = h.le.filter((x) => Number.isFinite(x));
+  return { le, counts: le.map(() => 0), count: 0 };
+}

@@ -1,0 +1,191 @@
+import { logMeanExp } from './math.js';
+
+/**
+ * The sequential count test behind the default analysis, used for errors and for slow requests alike.
+ *
+ * It conditions on the events (errors) that occur: if the canary is exactly as good as the baseline, each event
+ * lands in the canary with probability equal to the canary's share of requests, whatever shared trend (a daily
+ * cycle, an incident) moves both rates. Under a rate ratio ρ the probability is q(ρ) = ρπ / (ρπ + 1 − π). The state
+ * keeps, for a fixed grid of ratios, the log-likelihood of everything seen so far; a mixture of likelihood ratios
+ * against ρ = 1 is an e-value (a nonnegative supermartingale under "canary no worse"), so by Ville's inequality it
+ * crosses 1/alpha with probability at most alpha however often it is looked at.
+ *
+ * The same likelihoods give an anytime-valid upper confidence bound on ρ (each grid ratio ρ0 is tested against the
+ * ratios below it), which is how "healthy" is shown.
+ */
+
+/** JSON state of one count test. Fixed size: nothing grows with the number of batches. */
+export interface RatioTestState {
+  /** Log-likelihood of every grid ratio given the events so far. */
+  ll: number[];
+  /** Decayed recent canary / baseline requests: the share for batches too small to measure it on their own. */
+  poolCanary: number;
+  poolBaseline: number;
+  /** The canary share used for the last batch with events. */
+  share: number | null;
+  /** Cached readings, recomputed only when events arrive (the likelihoods change only then). */
+  logE: number;
+  /** Upper confidence bound on the rate ratio; null when unbounded. */
+  upper: number | null;
+  /** ln of the e-value against "ratio ≥ 1 + tolerance". */
+  logTolerance: number;
+}
+
+/** The grid and which grid points each e-value mixes over; built once per analyzer. */
+export interface RatioGrid {
+  ratios: number[];
+  logRatios: number[];
+  /** Index of ρ = 1. */
+  one: number;
+  /** Alternatives of the rollback mixture ({@link ROLLBACK_RATIOS}, equal weight). */
+  rollback: number[];
+  /** For each grid index, the alternatives below it that test "ρ ≥ ratios[i]". */
+  below: number[][];
+}
+
+/**
+ * Requests that make a batch's own share count in full; smaller batches lean on the pooled recent share
+ * (a batch of 1 request says nothing about the split, but an error in it still carries evidence).
+ */
+const SHARE_PRIOR = 20;
+/** Requests over which the pooled share forgets, so it follows weight changes between steps. */
+const POOL_MEMORY = 2000;
+/** A batch whose split is this many standard deviations off the pool restarts the pool (a weight step). */
+const POOL_RESET_Z = 4;
+
+/**
+ * The alternatives the rollback e-value mixes with equal weight. Each extra component costs ln(k) nats of
+ * evidence, each gap between components costs drift; this set, chosen with the benchmark, stays within ~1.45× the
+ * floor N* for 2–100× regressions and still rolls a crash back on its third error at w = 10 % (E = 411 ≥ 102).
+ */
+export const ROLLBACK_RATIOS = [3, 6, 12, 30, 100, 1000];
+
+/**
+ * Grid of ratios 2^(k/2) from 1/8 to 1024, the rollback alternatives, and any extra ratios (the tolerances) that
+ * must be tested exactly.
+ */
+export function makeGrid(extra: number[] = []): RatioGrid {
+  const set = new Set<number>();
+  for (let k = -6; k <= 20; k++) set.add(2 ** (k / 2));
+  for (const r of [...ROLLBACK_RATIOS, ...extra]) if (![...set].some((s) => Math.abs(s - r) < 1e-9)) set.add(r);
+  const ratios = [...set].sort((a, b) => a - b);
+  const index = (r: number): number => ratios.findIndex((s) => Math.abs(s - r) < 1e-9);
+  const rollback = ROLLBACK_RATIOS.map(index);
+  const below = ratios.map((r0) => ratios.flatMap((r, j) => (r <= r0 / 1.2 && r >= r0 / 8 ? [j] : [])));
+  return { ratios, logRatios: ratios.map(Math.log), one: index(1), rollback, below };
+}
+
+/** Index of a ratio that {@link makeGrid} was asked to include. */
+export function gridIndex(grid: RatioGrid, ratio: number): number {
+  const i = grid.ratios.findIndex((s) => Math.abs(s - ratio) < 1e-9);
+  if (i < 0) throw new RangeError(`ratio ${ratio} is not on the grid`);
+  return i;
+}
+
+/** How a test reads its likelihoods: the tolerance tested for "healthy" and the level of the bounds. */
+export interface RatioReadout {
+  toleranceIndex: number;
+  /** ln(1/alpha) for the confidence bound and the tolerance test. */
+  logThreshold: number;
+}
+
+export function initialRatioTest(grid: RatioGrid): RatioTestState {
+  return {
+    ll: grid.ratios.map(() => 0),
+    poolCanary: 0,
+    poolBaseline: 0,
+    share: null,
+    logE: 0,
+    upper: null,
+    logTolerance: 0,
+  };
+}
+
+/**
+ * Folds one batch in: `canaryEvents` of `canaryN` canary requests, `baselineEvents` of `baselineN` baseline ones.
+ * Returns a new state (the input is not modified).
+ */
+export function updateRatioTest(
+  grid: RatioGrid,
+  r: RatioReadout,
+  s: RatioTestState,
+  canaryEvents: number,
+  canaryN: number,
+  baselineEvents: number,
+  baselineN: number,
+): RatioTestState {
+  const n = canaryN + baselineN;
+  if (n === 0) return s;
+  let poolC = s.poolCanary;
+  let poolB = s.poolBaseline;
+  const pooled = poolC + poolB;
+  let share: number;
+  if (pooled > 0) {
+    const p = poolC / pooled;
+    const sd = Math.sqrt(n * p * (1 - p)) + 1;
+    if (n >= SHARE_PRIOR && Math.abs(canaryN - n * p) > POOL_RESET_Z * sd) {
+      // The split moved (a new step): forget the old share rather than mis-attribute this step's errors.
+      poolC = 0;
+      poolB = 0;
+      share = canaryN / n;
+    } else {
+      share = (canaryN + SHARE_PRIOR * p) / (n + SHARE_PRIOR);
+    }
+  } else {
+    share = canaryN / n;
+  }
+  const decay = Math.exp(-n / POOL_MEMORY);
+  const next: RatioTestState = {
+    ll: s.ll,
+    poolCanary: poolC * decay + canaryN,
+    poolBaseline: poolB * decay + baselineN,
+    share: s.share,
+    logE: s.logE,
+    upper: s.upper,
+    logTolerance: s.logTolerance,
+  };
+  const k = canaryEvents + baselineEvents;
+  // A share of 0 or 1 means the batch cannot tell the versions apart: the events carry no evidence.
+  if (k === 0 || share <= 0 || share >= 1) return next;
+  const logShare = Math.log(share);
+  const logRest = Math.log(1 - share);
+  const ll = s.ll.slice();
+  for (let j = 0; j < ll.length; j++) {
+    const ratio = grid.ratios[j]!;
+    ll[j]! +=
+      canaryEvents * (grid.logRatios[j]! + logShare) +
+      baselineEvents * logRest -
+      k * Math.log(ratio * share + 1 - share);
+  }
+  next.ll = ll;
+  next.share = share;
+  next.logE = logRollbackEValue(grid, next);
+  const upper = ratioUpperBound(grid, next, r.logThreshold);
+  next.upper = Number.isFinite(upper) ? upper : null;
+  next.logTolerance = logBelowEValue(grid, next, r.toleranceIndex);
+  return next;
+}
+
+/** ln of the rollback e-value: the mixture of ρ = 2 … 1024 against ρ = 1. */
+export function logRollbackEValue(grid: RatioGrid, s: RatioTestState): number {
+  return logMeanExp(s.ll, grid.rollback) - s.ll[grid.one]!;
+}
+
+/** ln of the e-value against "ρ ≥ ratios[i]" (mixing the ratios below it). */
+export function logBelowEValue(grid: RatioGrid, s: RatioTestState, i: number): number {
+  const alt = grid.below[i]!;
+  return alt.length === 0 ? 0 : logMeanExp(s.ll, alt) - s.ll[i]!;
+}
+
+/**
+ * Anytime-valid upper bound on the rate ratio: the grid point above the largest ratio not yet rejected
+ * (Infinity when even 1024 stands).
+ */
+export function ratioUpperBound(grid: RatioGrid, s: RatioTestState, logThreshold: number): number {
+  for (let i = grid.ratios.length - 1; i >= 0; i--) {
+    if (logBelowEValue(grid, s, i) < logThreshold) {
+      return i === grid.ratios.length - 1 ? Infinity : grid.ratios[i + 1]!;
+    }
+  }
+  return grid.ratios[0]!;
+}
