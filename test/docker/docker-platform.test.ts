@@ -59,9 +59,9 @@ describe.skipIf(!enabled)('Docker platform against a real Docker engine', () => 
   });
   afterAll(async () => {
     if (!docker) return;
-    await cleanupService(docker as Docker, service);
+    await cleanupService(docker, service);
     for (const tag of ['v1', 'sick', 'crashy'])
-      await (docker as Docker)
+      await (docker)
         .getImage(`${image}:${tag}`)
         .remove()
         .catch(() => undefined);
