@@ -46,17 +46,15 @@ export function upstreamHeaders(req: IncomingMessage): string[] {
   const raw = req.rawHeaders;
   const out: string[] = [];
   const connection = req.headers.connection;
-  const extra =
-    connection && connection !== 'keep-alive' && connection !== 'close'
-      ? new Set(connection.split(',').map((s) => s.trim().toLowerCase()))
-      : null;
+  const listed =
+    connection && connection !== 'keep-alive' && connection !== 'close' ? connectionTokens(connection) : null;
   let xff: string | undefined;
   let sawProto = false;
   let sawHost = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || extra?.has(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || listed?.includes(lower)) continue;
     if (lower === 'x-forwarded-for') {
       xff = xff ? `${xff}, ${raw[i + 1]}` : raw[i + 1];
       continue;
@@ -70,6 +68,21 @@ export function upstreamHeaders(req: IncomingMessage): string[] {
   if (!sawProto) out.push('x-forwarded-proto', 'http');
   if (!sawHost && req.headers.host) out.push('x-forwarded-host', req.headers.host);
   return out;
+}
+
+/** Header names a Connection header lists (besides keep-alive/close): hop-by-hop too. */
+function connectionTokens(value: string): string[] | null {
+  const names = value
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '' && s !== 'keep-alive' && s !== 'close');
+  return names.length > 0 ? names : null;
+}
+
+function dropListed(headers: string[], names: string[]): void {
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    if (names.includes(headers[i]!.toLowerCase())) headers.splice(i, 2);
+  }
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -116,11 +129,17 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     this.resumeUpstream = resume;
     const headers: string[] = [];
+    let listed: string[] | null = null;
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const name = rawHeaders[i]!.toString('latin1');
-      if (HOP_BY_HOP.has(name.toLowerCase())) continue;
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower)) {
+        if (lower === 'connection') listed = connectionTokens(rawHeaders[i + 1]!.toString('latin1'));
+        continue;
+      }
       headers.push(name, rawHeaders[i + 1]!.toString('latin1'));
     }
+    if (listed) dropListed(headers, listed);
     this.res.writeHead(statusCode, headers);
     return true;
   }
