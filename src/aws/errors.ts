@@ -24,6 +24,7 @@ export class AwsProviderError extends ProviderError {
 const DENIED = new Set([
   'AccessDenied',
   'AccessDeniedException',
+  'ForbiddenException', // App Mesh's access denied
   'UnauthorizedOperation',
   'UnrecognizedClientException',
   'InvalidClientTokenId',

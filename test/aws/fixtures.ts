@@ -40,6 +40,7 @@ export const REGIONS = {
   cloudwatch: 'eu-west-1',
   setup: 'eu-central-1',
   errors: 'ap-southeast-2',
+  conformance: 'ca-central-1',
 };
 
 export function clientConfig(endpoint: string, region: string): { region: string; endpoint: string } {

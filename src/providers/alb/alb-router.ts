@@ -9,7 +9,7 @@ import {
 import { AwsRunner } from '../../aws/call.js';
 import { awsClientConfig } from '../../aws/client.js';
 import { AwsProviderError } from '../../aws/errors.js';
-import { ProviderError } from '../../errors.js';
+import { ConfigError, ProviderError } from '../../errors.js';
 import type { VersionStatus } from '../../ports/platform.js';
 import type { AppliedRoutes, Backends, TrafficRouter } from '../../ports/traffic-router.js';
 import type { ProviderContext } from '../context.js';
@@ -57,6 +57,7 @@ export class AlbRouter implements TrafficRouter {
   }
 
   async setWeight(canaryWeight: number, signal: AbortSignal): Promise<void> {
+    checkWeight(canaryWeight);
     if (!this.backends) {
       throw new ProviderError(
         'the ALB router was asked for a weight before reconcile named the versions',
@@ -173,4 +174,11 @@ function targetGroupOf(status: VersionStatus): string {
     );
   }
   return tg;
+}
+
+/** A weight outside 0–100 is a caller's mistake: rejected before anything is sent to AWS. */
+function checkWeight(w: number): void {
+  if (!Number.isFinite(w) || w < 0 || w > 100) {
+    throw new ConfigError(`canary weight must be a percentage from 0 to 100, got ${w}`);
+  }
 }

@@ -9,7 +9,7 @@ import { AwsRunner } from '../../aws/call.js';
 import { awsClientConfig } from '../../aws/client.js';
 import { VirtualNodes } from '../../aws/appmesh-nodes.js';
 import { useEmulatorCompat } from '../../aws/emulator-compat.js';
-import { ProviderError } from '../../errors.js';
+import { ConfigError, ProviderError } from '../../errors.js';
 import type { VersionStatus } from '../../ports/platform.js';
 import type { AppliedRoutes, Backends, TrafficRouter } from '../../ports/traffic-router.js';
 import type { ProviderContext } from '../context.js';
@@ -60,6 +60,7 @@ export class AppMeshRouter implements TrafficRouter {
   }
 
   async setWeight(canaryWeight: number, signal: AbortSignal): Promise<void> {
+    checkWeight(canaryWeight);
     const b = this.reconciled();
     if (canaryWeight > 0 && !b.canaryNode) {
       throw new ProviderError(`cannot send ${canaryWeight}% to a canary: reconcile named none`, 'appmesh', false);
@@ -178,4 +179,11 @@ function describe(targets: WeightedTarget[]): string {
     .map((t) => `${t.virtualNode}=${t.weight}`)
     .sort()
     .join(',');
+}
+
+/** A weight outside 0–100 is a caller's mistake: rejected before anything is sent to AWS. */
+function checkWeight(w: number): void {
+  if (!Number.isFinite(w) || w < 0 || w > 100) {
+    throw new ConfigError(`canary weight must be a percentage from 0 to 100, got ${w}`);
+  }
 }
