@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+
+export interface HistoryOptions {
+  json?: boolean;
+  limit?: string;
+  events?: boolean;
+  dataDir?: string;
+}
+
+/** `chimera history [SERVICE]`: past rollouts, newest first, optionally with their event logs. */
+export function define(program: Command): void {
+  program
+    .command('history [service]')
+    .description('list past rollouts, newest first')
+    .option('--limit <n>', 'how many', '20')
+    .option('--events', 'print each rollout’s event log')
+    .option('--json', 'print JSON')
+    .option('--data-dir <dir>', 'state folder (default .chimera, or CHIMERA_DATA_DIR)')
+    .action(async (service: string | undefined, opts: HistoryOptions) => {
+      const { historyCommand } = await import('../inspect-commands.js');
+      await historyCommand(service, opts);
+    });
+}

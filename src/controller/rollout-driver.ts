@@ -1,0 +1,231 @@
+import { EventEmitter } from 'node:events';
+import { effectsToResume, step } from '../core/engine.js';
+import type { Measurement } from '../core/measurement.js';
+import type { Command, Effect, LogEntry, RolloutEvent, RolloutState } from '../core/rollout.js';
+import { TERMINAL_PHASES } from '../core/rollout.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../ports/store.js';
+import type { Clock } from './clock.js';
+import { EffectRunner, target } from './effect-runner.js';
+import { OWNER_ID, RolloutLease } from './lease.js';
+import { takePendingCommand } from './pending-commands.js';
+import type { RolloutPorts } from './rollout-ports.js';
+
+export interface DriverOptions {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  /** How often metrics are read (the spec's analysis.interval). */
+  measureEveryMs: number;
+  /** How often the loop wakes to poll status, commands and deadlines. */
+  pollMs?: number;
+  /** A lease not renewed for this long may be taken over by another controller. */
+  leaseTtlMs?: number;
+}
+
+export interface DriverEvents {
+  state: [RolloutState];
+  log: [RolloutState, LogEntry];
+  measurement: [RolloutState, Measurement];
+}
+
+/**
+ * Drives one rollout to a terminal phase: feeds events to the pure engine, persists each transition BEFORE
+ * running its effects, and turns effect outcomes back into events. Safe to start on a rollout another process
+ * left half-way: it re-runs the idempotent effects that realise the recorded state (`effectsToResume`).
+ */
+export class RolloutDriver extends EventEmitter<DriverEvents> {
+  private state!: RolloutState;
+  private readonly runner: EffectRunner;
+  private readonly lease: RolloutLease;
+  private readonly commands: Array<{ command: Command; by?: string }> = [];
+  private readonly retry: Array<Exclude<Effect, { type: 'notify' }>> = [];
+  private wake?: () => void;
+  private nextMeasureAt = 0;
+
+  constructor(
+    readonly rolloutId: string,
+    private readonly ports: RolloutPorts,
+    private readonly opts: DriverOptions,
+  ) {
+    super();
+    this.runner = new EffectRunner(ports, opts.log);
+    this.lease = new RolloutLease(opts.store, rolloutId, opts.leaseTtlMs ?? 15_000);
+  }
+
+  get current(): RolloutState {
+    return this.state;
+  }
+
+  /** Queue a command from this process (the server, the CLI that runs the rollout). */
+  command(command: Command, by?: string): void {
+    this.commands.push({ command, by });
+    this.wake?.();
+  }
+
+  /** Runs until the rollout is terminal or `signal` aborts (the rollout then stays where it is, owned by nobody). */
+  async run(signal: AbortSignal): Promise<RolloutState> {
+    const loaded = await this.opts.store.get(this.rolloutId);
+    if (!loaded) throw new Error(`rollout ${this.rolloutId} vanished from the store`);
+    this.state = loaded;
+    const held = await this.lease.acquire(this.opts.clock.now());
+    if (!held.ok) {
+      throw new LeaseHeldError(
+        `rollout ${this.rolloutId} is driven by another controller (${held.holder.host} pid ${held.holder.pid})`,
+      );
+    }
+    try {
+      if (this.state.phase !== 'pending') await this.recordResume();
+      for (const effect of effectsToResume(this.state)) await this.execute(effect);
+      if (this.state.phase === 'pending') await this.apply({ type: 'start' });
+      while (!TERMINAL_PHASES.includes(this.state.phase) && !signal.aborted) {
+        await this.cycle(signal);
+        if (TERMINAL_PHASES.includes(this.state.phase)) break;
+        await this.pause(signal);
+      }
+    } finally {
+      await this.lease.release().catch(() => undefined);
+    }
+    return this.state;
+  }
+
+  /** Says in the log that this controller took the rollout over, and from where. */
+  private async recordResume(): Promise<void> {
+    const now = this.opts.clock.now();
+    const s = this.state;
+    const entry: LogEntry = {
+      type: 'controller-resumed',
+      reason: `controller ${OWNER_ID} resumed the rollout in phase ${s.phase} at step ${s.stepIndex + 1} (canary weight ${s.weight}%)`,
+      data: { phase: s.phase, step: s.stepIndex + 1, weight: s.weight },
+      at: now,
+    };
+    const next = { ...s, revision: s.revision + 1, updatedAt: now };
+    await this.opts.store.save(next, [entry]);
+    this.state = next;
+    this.emit('log', next, entry);
+  }
+
+  /** One pass: commands, platform status or metrics, deadlines, retries. */
+  private async cycle(signal: AbortSignal): Promise<void> {
+    await this.lease.acquire(this.opts.clock.now());
+    const persisted = await takePendingCommand(this.opts.store, this.rolloutId);
+    if (persisted) this.commands.push(persisted);
+    while (this.commands.length > 0) {
+      const c = this.commands.shift()!;
+      await this.apply({ type: 'command', command: c.command, ...(c.by ? { by: c.by } : {}) });
+    }
+    const { phase } = this.state;
+    if (phase === 'deploying') {
+      await this.pollCanary(signal);
+    } else if ((phase === 'progressing' || phase === 'paused') && this.opts.clock.now() >= this.nextMeasureAt) {
+      this.nextMeasureAt = this.opts.clock.now() + this.opts.measureEveryMs;
+      await this.measure(signal);
+    }
+    await this.apply({ type: 'tick' });
+    const again = this.retry.splice(0);
+    for (const effect of again) await this.execute(effect);
+  }
+
+  private async pollCanary(signal: AbortSignal): Promise<void> {
+    try {
+      const s = await this.ports.platform.status(target(this.state, 'canary'), signal);
+      await this.apply({
+        type: 'canary-status',
+        ready: s.ready,
+        desired: s.desired,
+        ...(s.failed ? { failed: true } : {}),
+        ...(s.message ? { message: s.message } : {}),
+      });
+    } catch (err) {
+      this.opts.log.warn({ err: errorMessage(err) }, 'canary status unavailable');
+    }
+  }
+
+  private async measure(signal: AbortSignal): Promise<void> {
+    const now = this.opts.clock.now();
+    let measurement: Measurement;
+    try {
+      measurement = await this.ports.metrics.measure(
+        {
+          service: this.state.service,
+          stableVersion: this.state.fromVersion,
+          canaryVersion: this.state.toVersion,
+          since: this.state.analysis.startedAt ?? this.state.createdAt,
+          now,
+        },
+        AbortSignal.any([signal, AbortSignal.timeout(30_000)]),
+      );
+    } catch (err) {
+      // Providers return failures as values; an exception is still a failed reading, never a pass.
+      measurement = { phase: 'error', at: now, reason: errorMessage(err) };
+    }
+    this.emit('measurement', this.state, measurement);
+    await this.apply({ type: 'measurement', measurement });
+  }
+
+  /** Engine step → persist → notify listeners → effects. */
+  private async apply(event: RolloutEvent): Promise<void> {
+    const now = this.opts.clock.now();
+    const t = step(this.state, event, now, { analyzer: this.ports.analyzer });
+    if (t.state.revision === this.state.revision && t.log.length === 0) return;
+    // A log-only outcome (a rejected command) still needs its own revision: the store appends with the state.
+    const next =
+      t.state.revision === this.state.revision
+        ? { ...t.state, revision: t.state.revision + 1, updatedAt: now }
+        : t.state;
+    await this.opts.store.save(next, t.log);
+    this.state = next;
+    this.emit('state', next);
+    for (const entry of t.log) this.emit('log', next, entry);
+    for (const effect of t.effects) await this.execute(effect);
+  }
+
+  private async execute(effect: Effect): Promise<void> {
+    if (effect.type === 'notify') {
+      this.notify(effect.entry);
+      return;
+    }
+    const events = await this.runner.run(effect, this.state);
+    for (const e of events) {
+      if (e.type === 'effect-failed' && e.retriable) this.retry.push(effect);
+      await this.apply(e);
+    }
+  }
+
+  /** Notifications never block or fail a rollout. */
+  private notify(entry: LogEntry): void {
+    const r = this.state;
+    for (const n of this.ports.notifiers) {
+      if (n.events && !n.events.includes(entry.type)) continue;
+      const rollout = {
+        id: r.id,
+        service: r.service,
+        fromVersion: r.fromVersion,
+        toVersion: r.toVersion,
+        phase: r.phase,
+        weight: r.weight,
+        reason: r.reason,
+      };
+      n.notify({ rollout, entry }, AbortSignal.timeout(30_000)).catch((err: unknown) =>
+        this.opts.log.warn({ notifier: n.kind, err: errorMessage(err) }, 'notification failed'),
+      );
+    }
+  }
+
+  private async pause(signal: AbortSignal): Promise<void> {
+    const ms = this.opts.pollMs ?? Math.min(500, this.opts.measureEveryMs);
+    const woken = new AbortController();
+    this.wake = () => woken.abort();
+    try {
+      await this.opts.clock.sleep(ms, AbortSignal.any([signal, woken.signal]));
+    } catch {
+      // Woken early by a command, or stopped: either way the loop re-checks.
+    } finally {
+      this.wake = undefined;
+    }
+  }
+}
+
+/** Another live controller owns the rollout. */
+export class LeaseHeldError extends Error {}
