@@ -6,6 +6,7 @@ import { silentLogger } from '../../src/logger.js';
 import type { Platform } from '../../src/ports/platform.js';
 import { localPlatformConfig, type LocalPlatformConfig } from '../../src/providers/local/config.js';
 import { createPlatform } from '../../src/providers/local/index.js';
+import { isAlive, isGroupAlive } from '../../src/providers/local/processes.js';
 
 export const SAMPLE_DIR = fileURLToPath(new URL('../../examples/sample-service/', import.meta.url));
 
@@ -69,12 +70,10 @@ export class LocalWorld {
   }
 }
 
-/** True while a pid (or, negative, a process group) exists. */
+/**
+ * True while a pid (or, negative, a process group) exists. An exited supervisor may stay a zombie for a moment
+ * until this test process reaps it: that counts as gone.
+ */
 export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid < 0 ? isGroupAlive(-pid) : isAlive(pid);
 }
