@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import type { AnalysisBatch, CountsDelta, Decision } from '../core/measurement.js';
+import { rng } from '../testing/analysis-sim.js';
+import { createAnalyzer } from './index.js';
+import { histogramQuantile, quantileBound } from './latency.js';
+
+const LE = [5, 10, 20, 40, 80, 160, 320, 640, 1280, Infinity];
+
+/** `n` requests with exponential latency of mean `meanMs`, as a cumulative histogram. */
+function version(r: () => number, n: number, meanMs: number): CountsDelta {
+  const counts = LE.map(() => 0);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const ms = -Math.log(1 - r()) * meanMs;
+    sum += ms;
+    for (let j = 0; j < LE.length; j++) if (ms <= LE[j]!) counts[j]!++;
+  }
+  return { requests: n, errors: 0, latency: { le: LE, counts, count: n, sum } };
+}
+
+function run(seed: number, canaryMean: number, batches: number, options = {}): Decision[] {
+  const r = rng(seed);
+  const a = createAnalyzer(options);
+  let state = a.initial();
+  const out: Decision[] = [];
+  for (let i = 0; i < batches; i++) {
+    const batch: AnalysisBatch = { t: i, canary: version(r, 10, canaryMean), baseline: version(r, 90, 30) };
+    const o = a.observe(state, batch);
+    state = o.state;
+    out.push(o.decision);
+    if (o.decision.verdict === 'rollback') break;
+  }
+  return out;
+}
+
+describe('latency helpers', () => {
+  const h = { le: [10, 20, 40, Infinity], counts: [50, 90, 99, 100], count: 100, sum: 0 };
+  it('interpolates quantiles inside a bucket and picks the bound holding a quantile', () => {
+    expect(histogramQuantile(h, 0.5)).toBe(10);
+    expect(histogramQuantile(h, 0.7)).toBe(15);
+    expect(histogramQuantile(h, 0.995)).toBe(40);
+    expect(quantileBound(h, 0.99)).toBe(40);
+    expect(quantileBound(h, 0.995)).toBeNull();
+  });
+});
+
+describe('sequential latency test', () => {
+  it('fixes the slow threshold from the baseline and rolls back a canary twice as slow', () => {
+    const d = run(1, 60, 2000);
+    const last = d[d.length - 1]!;
+    expect(last.verdict).toBe('rollback');
+    expect(last.reason).toMatch(/canary is slower than baseline: \d+\/\d+ = .* of canary requests over 160ms/);
+    expect(last.evidence.slowThresholdMs).toBe(160);
+  });
+
+  it('leaves an equally fast canary alone and eventually calls it healthy', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const d = run(100 + seed, 30, 600);
+      expect(d.some((x) => x.verdict === 'rollback')).toBe(false);
+      expect(d[d.length - 1]!.verdict).toBe('healthy');
+    }
+  });
+
+  it('applies maxP99Latency as a hard guard, shown by a bound rather than one slow interval', () => {
+    // True p99 = 30·ln(100) ≈ 138 ms; above the 80 ms bound more than 1 % of requests fall.
+    const d = run(7, 30, 2000, { thresholds: { maxP99LatencyMs: 80 } });
+    const last = d[d.length - 1]!;
+    expect(last.verdict).toBe('rollback');
+    expect(last.reason).toMatch(/canary p99 latency is above the limit 80ms/);
+  });
+
+  it('trips the guard from reported quantiles after three intervals in a row', () => {
+    const a = createAnalyzer({ thresholds: { maxP99LatencyMs: 100 } });
+    let state = a.initial();
+    const verdicts = [150, 150, 90, 150, 150, 150].map((p99, t) => {
+      const o = a.observe(state, {
+        t,
+        canary: { requests: 100, errors: 0, quantiles: { p99 } },
+        baseline: { requests: 900, errors: 0, quantiles: { p99: 50 } },
+      });
+      state = o.state;
+      return o.decision.verdict;
+    });
+    expect(verdicts.slice(0, 5)).not.toContain('rollback');
+    expect(verdicts[5]).toBe('rollback');
+  });
+});
