@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseSpec } from './load.js';
 import { planFromSpec } from './plan.js';
+import { localPlatform } from './test-helpers.js';
 import { formatDuration } from './units.js';
 
 /** Durations as people write them, paired with the milliseconds they mean. */
@@ -77,8 +78,8 @@ describe('canary spec (property)', () => {
         const spec = loaded!.spec;
         expect(spec.metadata.name).toBe(g.name);
         expect(spec.spec.version).toBe(g.version);
-        expect(spec.spec.platform.command).toEqual(g.command);
-        expect(spec.spec.platform.env).toEqual(g.env);
+        expect(localPlatform(spec).command).toEqual(g.command);
+        expect(localPlatform(spec).env).toEqual(g.env);
         expect(spec.spec.strategy.interval).toBe(g.interval.ms);
         expect(spec.spec.analysis.alpha).toBe(g.alpha);
         expect(spec.spec.analysis.thresholds.maxErrorRate).toBe(g.maxErrorRate.value);
