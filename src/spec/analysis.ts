@@ -6,7 +6,7 @@ import { duration, percent } from './units.js';
  * How measurements become decisions (issue 3). Durations are milliseconds and rates percent after parsing.
  */
 export const analysisConfig = z.strictObject({
-  /** false: steps advance on time and request counts alone; the thresholds still guard. */
+  /** false: steps advance on time and request counts alone, without waiting for a healthy verdict. */
   enabled: z.boolean().default(true),
   /** sequential: anytime-valid canary-vs-baseline test; threshold: fixed limits only; compare: Mann–Whitney per window. */
   mode: oneOf(['sequential', 'threshold', 'compare']).default('sequential'),
