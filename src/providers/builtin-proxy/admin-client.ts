@@ -66,7 +66,9 @@ export class AdminClient {
     return this.call<T>('PUT', path, body, signal);
   }
 
+  /** Idempotent: a controller may close a router twice on its way out. */
   async close(): Promise<void> {
+    if (this.pool.closed || this.pool.destroyed) return;
     await this.pool.close();
   }
 
