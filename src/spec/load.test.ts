@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
-import { loadSpecFile, MAX_SPEC_BYTES, parseSpec } from './load.js';
+import { loadSpecFile, MAX_ISSUES, MAX_SPEC_BYTES, parseSpec } from './load.js';
 import { localPlatform } from './test-helpers.js';
 
 const HEADER = 'apiVersion: chimera.dev/v1\nkind: Canary\n';
@@ -129,6 +129,21 @@ describe('parseSpec: several problems and documents', () => {
         .fill(`*a${i - 1}`)
         .join(', ')}]\n`;
     expect(problems(text).issues[0]?.message).toMatch(/alias/i);
+  });
+
+  it('reports at most MAX_ISSUES problems with positions, then a count', () => {
+    const many = Array.from({ length: 250 }, (_, i) => `  extra${i}: 1`).join('\n');
+    const err = problems(`${HEADER}metadata: {name: one}\nspec:\n  platform: {kind: local, command: x}\n${many}\n`);
+    expect(err.issues).toHaveLength(MAX_ISSUES + 1);
+    expect(err.issues.at(-1)?.message).toBe('150 more problem(s) not shown');
+    expect(err.message).toBe('chimera.yaml: 250 problems');
+  });
+
+  it('shortens long values quoted in messages', () => {
+    const err = problems(
+      `${HEADER}metadata: {name: one}\nspec:\n  platform: {kind: local, command: x}\n  strategy: {interval: ${'x'.repeat(5000)}}\n`,
+    );
+    expect(err.issues[0]?.message.length).toBeLessThan(200);
   });
 
   it('rejects input over the size limit', () => {

@@ -13,6 +13,9 @@ import type { CanarySpec } from './schema.js';
 /** Largest spec file accepted. A spec is a few kilobytes; anything near this is a mistake or an attack. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
 
+/** Problems reported with a position; beyond this a broken file gets a count, not a wall of text. */
+export const MAX_ISSUES = 100;
+
 /** One validated canary spec and where it came from. */
 export interface LoadedSpec {
   spec: CanarySpec;
@@ -71,6 +74,7 @@ export function parseSpec(text: string, file?: string, dir?: string): LoadedSpec
   const issues: ConfigIssue[] = [];
   const specs: LoadedSpec[] = [];
   const names = new Map<string, number | undefined>();
+  let unplaced = 0;
 
   for (const doc of Array.isArray(documents) ? documents : [documents]) {
     if (doc.errors.length > 0) {
@@ -98,7 +102,11 @@ export function parseSpec(text: string, file?: string, dir?: string): LoadedSpec
     }
     const result = safeParseWithIssues(canarySpec, data);
     if (!result.ok) {
-      for (const issue of result.issues) issues.push(placed(issue, doc, lineCounter));
+      for (const issue of result.issues) {
+        // Locating is a walk of the document; past the cap only count, so a huge broken file stays cheap.
+        if (issues.length >= MAX_ISSUES) unplaced++;
+        else issues.push(placed(issue, doc, lineCounter));
+      }
       continue;
     }
     specs.push({ spec: resolvePaths(result.value, baseDir), file, dir: baseDir });
@@ -109,7 +117,9 @@ export function parseSpec(text: string, file?: string, dir?: string): LoadedSpec
   }
   if (issues.length > 0) {
     issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-    const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
+    if (unplaced > 0) issues.push({ path: '', message: `${unplaced} more problem(s) not shown` });
+    const total = issues.length + unplaced - (unplaced > 0 ? 1 : 0);
+    const count = total === 1 ? '1 problem' : `${total} problems`;
     throw new ConfigError(`${file ?? 'spec'}: ${count}`, issues, file);
   }
   return specs;

@@ -14,13 +14,15 @@ const UNIT_ORDER: Unit[] = ['h', 'm', 's', 'ms'];
 
 /** Show a user's value in a message: strings quoted, everything else as JSON. */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
   if (value === undefined) return 'nothing';
+  let text: string;
   try {
-    return JSON.stringify(value) ?? typeof value;
+    text = typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? typeof value);
   } catch {
-    return typeof value; // a cycle or a BigInt: cannot come from YAML or JSON, but never crash on a message
+    text = typeof value; // a cycle or a BigInt: cannot come from YAML or JSON, but never crash on a message
   }
+  // A message quotes the value to identify it, not to reproduce a 1 MB string.
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /**
