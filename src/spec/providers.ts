@@ -1,15 +1,23 @@
 import * as z from 'zod';
 import { builtinProxyMetricsConfig, builtinProxyRouterConfig } from '../providers/builtin-proxy/config.js';
 import { localPlatformConfig } from '../providers/local/config.js';
+import { ecsPlatformConfig } from '../providers/ecs/config.js';
+import { appMeshRouterConfig } from '../providers/appmesh/config.js';
+import { albRouterConfig } from '../providers/alb/config.js';
+import { cloudWatchMetricsConfig } from '../providers/cloudwatch/config.js';
 
 /**
  * The provider unions of the spec, discriminated by `kind`. Adding a provider is one entry in one list here
  * (plus its factory in `src/providers/registry.ts`, which the compiler then demands). An unknown kind becomes
  * "unknown platform kind 'dockr'; valid kinds: local" (see `issues.ts`).
  */
-export const platformConfig = z.discriminatedUnion('kind', [localPlatformConfig]);
-export const routerConfig = z.discriminatedUnion('kind', [builtinProxyRouterConfig]);
-export const metricsConfig = z.discriminatedUnion('kind', [builtinProxyMetricsConfig]);
+export const platformConfig = z.discriminatedUnion('kind', [localPlatformConfig, ecsPlatformConfig]);
+export const routerConfig = z.discriminatedUnion('kind', [
+  builtinProxyRouterConfig,
+  appMeshRouterConfig,
+  albRouterConfig,
+]);
+export const metricsConfig = z.discriminatedUnion('kind', [builtinProxyMetricsConfig, cloudWatchMetricsConfig]);
 
 export type PlatformConfig = z.output<typeof platformConfig>;
 export type RouterConfig = z.output<typeof routerConfig>;
