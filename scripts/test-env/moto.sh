@@ -35,7 +35,8 @@ fi
 if ! answers; then
   # ECS runs no containers under moto; a service reports this many running tasks from creation, so tests use
   # at most 2 replicas and see them ready. Health, traffic and metrics are written by the tests themselves.
-  MOTO_ECS_SERVICE_RUNNING=2 nohup moto_server -H 127.0.0.1 -p "$PORT" >"$LOG_FILE" 2>&1 &
+  # AWS managed IAM policies (CloudWatchAgentServerPolicy...) exist only when moto is asked to load them.
+  MOTO_ECS_SERVICE_RUNNING=2 MOTO_IAM_LOAD_MANAGED_POLICIES=true nohup moto_server -H 127.0.0.1 -p "$PORT" >"$LOG_FILE" 2>&1 &
   echo $! >"$PID_FILE"
   for _ in $(seq 1 120); do
     answers && break

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { define as analyze } from './analyze.js';
+import { define as aws } from './aws.js';
 import { define as control } from './control.js';
 import { define as demo } from './demo.js';
 import { define as history } from './history.js';
@@ -23,4 +24,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   load,
   validate,
   analyze,
+  aws,
 ];
