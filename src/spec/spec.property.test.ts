@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { ConfigError } from '../errors.js';
 import { parseSpec } from './load.js';
 import { planFromSpec } from './plan.js';
 import { localPlatform } from './test-helpers.js';
@@ -48,32 +49,39 @@ const specArb = fc.record({
   onInconclusive: fc.constantFrom('pause', 'rollback'),
 });
 
+type Generated = typeof specArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** The YAML document a generated spec stands for. */
+function toDoc(g: Generated) {
+  return {
+    apiVersion: 'chimera.dev/v1',
+    kind: 'Canary',
+    metadata: { name: g.name },
+    spec: {
+      version: g.version,
+      platform: { kind: 'local', command: g.command, replicas: g.replicas, env: g.env },
+      router: { kind: 'builtin-proxy', listen: `127.0.0.1:${g.port}` },
+      strategy: {
+        ...g.strategy.input,
+        interval: g.interval.text,
+        stepDeadline: formatDuration(g.interval.ms + g.deadlineExtra.ms),
+        minRequests: g.minRequests,
+      },
+      analysis: {
+        mode: g.mode,
+        alpha: g.alpha,
+        onInconclusive: g.onInconclusive,
+        thresholds: { maxErrorRate: g.maxErrorRate.text },
+      },
+    },
+  };
+}
+
 describe('canary spec (property)', () => {
   it('any valid spec written as YAML reads back with the same values', () => {
     fc.assert(
       fc.property(specArb, (g) => {
-        const doc = {
-          apiVersion: 'chimera.dev/v1',
-          kind: 'Canary',
-          metadata: { name: g.name },
-          spec: {
-            version: g.version,
-            platform: { kind: 'local', command: g.command, replicas: g.replicas, env: g.env },
-            router: { kind: 'builtin-proxy', listen: `127.0.0.1:${g.port}` },
-            strategy: {
-              ...g.strategy.input,
-              interval: g.interval.text,
-              stepDeadline: formatDuration(g.interval.ms + g.deadlineExtra.ms),
-              minRequests: g.minRequests,
-            },
-            analysis: {
-              mode: g.mode,
-              alpha: g.alpha,
-              onInconclusive: g.onInconclusive,
-              thresholds: { maxErrorRate: g.maxErrorRate.text },
-            },
-          },
-        };
+        const doc = toDoc(g);
         const [loaded] = parseSpec(stringify(doc), 'prop.yaml', '/tmp');
         const spec = loaded!.spec;
         expect(spec.metadata.name).toBe(g.name);
@@ -89,6 +97,47 @@ describe('canary spec (property)', () => {
         expect(plan.stepDeadlineMs).toBeGreaterThanOrEqual(plan.stepIntervalMs);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('a value broken anywhere is reported at its own path, line and column', () => {
+    // Leaves that no valid spec may hold a random word in; each gets a sentinel the test can find in the text.
+    const leaves: Array<Array<string | number>> = [
+      ['spec', 'platform', 'replicas'],
+      ['spec', 'router', 'listen'],
+      ['spec', 'strategy', 'interval'],
+      ['spec', 'strategy', 'minRequests'],
+      ['spec', 'analysis', 'alpha'],
+      ['spec', 'analysis', 'mode'],
+      ['spec', 'analysis', 'thresholds', 'maxErrorRate'],
+      ['spec', 'strategy', 'steps', 0],
+    ];
+    fc.assert(
+      fc.property(specArb, fc.nat({ max: leaves.length - 1 }), fc.boolean(), (g, which, flow) => {
+        const doc = toDoc({ ...g, strategy: { input: { steps: ['5%', '50%'] }, steps: [5, 50] } });
+        const path = leaves[which]!;
+        let node: Record<string | number, unknown> = doc;
+        for (const seg of path.slice(0, -1)) node = node[seg] as Record<string | number, unknown>;
+        node[path.at(-1)!] = 'zz-broken-zz';
+        const text = stringify(doc, { collectionStyle: flow ? 'flow' : 'any' });
+        const offset = text.indexOf('zz-broken-zz');
+        const before = text.slice(0, offset).split('\n');
+        const expected = { line: before.length, column: before.at(-1)!.length + 1 };
+        let issues: ConfigError['issues'] = [];
+        try {
+          parseSpec(text, 'prop.yaml', '/tmp');
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          issues = err.issues;
+        }
+        const dotted = path
+          .map((seg) => (typeof seg === 'number' ? `[${seg}]` : `.${seg}`))
+          .join('')
+          .slice(1);
+        expect(issues).toHaveLength(1);
+        expect(issues[0]).toMatchObject({ path: dotted, ...expected });
+      }),
+      { numRuns: 200 },
     );
   });
 });
