@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -165,5 +165,25 @@ describe('local platform with real processes', () => {
     expect(s).toMatchObject({ desired: 1, ready: 1 });
     expect(old.filter((pid) => alive(pid))).toEqual([]);
     expect(existsSync(path.join(world.dataDir, 'local', 'web', 'v1', '1.json'))).toBe(false);
+  });
+
+  it('stops an instance whose state folder was deleted by hand instead of leaving it unreachable', async () => {
+    world = new LocalWorld();
+    const platform = await world.platform(sampleConfig());
+    await platform.deploy(target('v1'), signal());
+    expect((await settled(platform, target('v1'))).ready).toBe(1);
+    const pids = world.pids();
+    rmSync(path.join(world.dataDir, 'local', 'web', 'v1'), { recursive: true, force: true });
+    try {
+      await eventually(
+        () => Promise.resolve(pids.filter(alive)),
+        (left) => left.length === 0,
+        WAIT,
+      );
+    } finally {
+      // The files the safety net reads are gone: kill what this test knows about itself.
+      for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+    }
+    expect(await platform.list('web', signal())).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
 // restarts the child when it crashes (with doubling backoff, up to maxRestarts), and reports everything in
 // `<i>.json` — the platform never talks to it except through that file and signals (SIGTERM = stop).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { instanceFiles, readJson, writeJsonAtomic, type InstanceState, type LaunchSpec } from './instance-files.js';
 
@@ -36,7 +36,25 @@ let partialLine = '';
 
 function save(patch: Partial<InstanceState>): void {
   Object.assign(state, patch, { updatedAt: Date.now() });
-  writeJsonAtomic(files.state, state);
+  try {
+    writeJsonAtomic(files.state, state);
+  } catch (err) {
+    // Our folder was deleted (the data folder wiped by hand): nobody can find or stop this instance any more,
+    // so the only safe thing is to stop it ourselves rather than leave an invisible process holding a port.
+    console.error(`supervisor: cannot write ${files.state}: ${(err as Error).message}; stopping`);
+    if (!stopping) stop();
+  }
+}
+
+/** Log files are kept below this size: the previous one is kept as `.1` when a child (re)starts. */
+const MAX_LOG_BYTES = 10 * 1024 * 1024;
+
+function rotate(file: string): void {
+  try {
+    if (statSync(file).size > MAX_LOG_BYTES) renameSync(file, `${file}.1`);
+  } catch {
+    // No log yet.
+  }
 }
 
 function fail(message: string): void {
@@ -46,7 +64,11 @@ function fail(message: string): void {
 }
 
 function rememberStderr(chunk: Buffer): void {
-  appendFileSync(files.err, chunk);
+  try {
+    appendFileSync(files.err, chunk);
+  } catch {
+    // A full disk must not take the service down with it; the tail below still explains crashes.
+  }
   const lines = (partialLine + chunk.toString('utf8')).split('\n');
   partialLine = lines.pop() ?? '';
   // Keep a bounded tail of non-empty lines: enough to explain a crash, never the whole log.
@@ -67,7 +89,15 @@ function start(): void {
     fail(`working directory does not exist: ${spec!.cwd}`);
     return;
   }
-  const out = openSync(files.out, 'a');
+  rotate(files.out);
+  rotate(files.err);
+  let out: number;
+  try {
+    out = openSync(files.out, 'a');
+  } catch (err) {
+    fail(`cannot open the log file ${files.out}: ${(err as Error).message}`);
+    return;
+  }
   const [program, ...args] = spec!.argv;
   // detached: the child leads its own process group, so stopping it also stops whatever it started (npm, sh).
   const proc = spawn(program!, args, {
@@ -141,6 +171,15 @@ function signalGroup(pid: number, sig: NodeJS.Signals): void {
     // Already gone.
   }
 }
+
+// The platform removes an instance by signalling it; a folder deleted by hand is noticed here.
+const OWNER_CHECK_MS = 5000;
+setInterval(() => {
+  if (!existsSync(specFile)) {
+    console.error(`supervisor: ${specFile} is gone; stopping`);
+    stop();
+  }
+}, OWNER_CHECK_MS).unref();
 
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
