@@ -72,6 +72,7 @@ export function upstreamHeaders(req: IncomingMessage): string[] {
 
 /** Header names a Connection header lists (besides keep-alive/close): hop-by-hop too. */
 function connectionTokens(value: string): string[] | null {
+  if (value.length <= 10 && /^(keep-alive|close)$/i.test(value)) return null; // the usual case, checked cheaply
   const names = value
     .split(',')
     .map((s) => s.trim().toLowerCase())

@@ -46,10 +46,13 @@ export async function proxyWorld(service = 'web'): Promise<ProxyWorld> {
       return out;
     },
     async cleanup() {
-      await world.router.close(); // the test may have replaced the router (a restarted controller)
-      await stopProxy({ dataDir: ctx.dataDir, service });
-      await Promise.all([v1.close(), v2.close()]);
-      await tmp.remove();
+      try {
+        await world.router.close(); // the test may have replaced the router (a restarted controller)
+      } finally {
+        await stopProxy({ dataDir: ctx.dataDir, service });
+        await Promise.all([v1.close(), v2.close()]);
+        await tmp.remove();
+      }
     },
   };
   return world;
