@@ -5,7 +5,12 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { parseAllDocuments, parse } from 'yaml';
 
-const WANTED_GROUPS = new Set(['gateway.networking.k8s.io', 'networking.istio.io', 'split.smi-spec.io', 'specs.smi-spec.io']);
+const WANTED_GROUPS = new Set([
+  'gateway.networking.k8s.io',
+  'networking.istio.io',
+  'split.smi-spec.io',
+  'specs.smi-spec.io',
+]);
 const [kubeconfigPath, ...files] = process.argv.slice(2);
 const kc = parse(readFileSync(kubeconfigPath, 'utf8'));
 const server = new URL(kc.clusters[0].cluster.server);
