@@ -91,7 +91,9 @@ describe('parseSpec: several problems and documents', () => {
 
   it('reads several valid documents and skips empty ones', () => {
     const one = `${HEADER}metadata: {name: one}\nspec: {platform: {kind: local, command: x}}\n`;
-    const two = one.replace('name: one', 'name: two');
+    const two = one
+      .replace('name: one', 'name: two')
+      .replace('command: x}', 'command: x}, router: {kind: builtin-proxy, listen: 127.0.0.1:0, admin: 127.0.0.1:0}');
     const specs = parseSpec(`---\n${one}---\n# nothing here\n---\n${two}`, '/srv/app/chimera.yaml');
     expect(specs.map((s) => s.spec.metadata.name)).toEqual(['one', 'two']);
     expect(specs[0]?.dir).toBe('/srv/app');
@@ -102,6 +104,22 @@ describe('parseSpec: several problems and documents', () => {
     const one = `${HEADER}metadata: {name: one}\nspec: {platform: {kind: local, command: x}}\n`;
     expect(lines(problems(`${one}---\n${one}`))).toEqual([
       "8:18 metadata.name: duplicate service name 'one' (first at line 3)",
+    ]);
+  });
+
+  it('rejects two services, or listen and admin of one, binding the same address', () => {
+    const spec = (name: string, router: string) =>
+      `${HEADER}metadata: {name: ${name}}\nspec:\n  platform: {kind: local, command: x}\n  router: ${router}\n`;
+    const text = [
+      spec('one', '{kind: builtin-proxy, listen: 127.0.0.1:8080, admin: 127.0.0.1:8081}'),
+      spec('two', '{kind: builtin-proxy, listen: 127.0.0.1:8080, admin: 127.0.0.1:8082}'),
+      spec('three', '{kind: builtin-proxy, listen: 127.0.0.1:0, admin: 127.0.0.1:8083}'),
+      spec('four', '{kind: builtin-proxy, listen: 127.0.0.1:0, admin: 127.0.0.1:0}'),
+      spec('five', '{kind: builtin-proxy, listen: 127.0.0.1:9000, admin: 127.0.0.1:9000}'),
+    ].join('---\n');
+    expect(lines(problems(text))).toEqual([
+      "13:41 spec.router.listen: address 127.0.0.1:8080 is already used by service 'one' (line 6)",
+      '34:64 spec.router.admin: address 127.0.0.1:9000 is already used by this service (line 34)',
     ]);
   });
 

@@ -4,6 +4,7 @@ import { LineCounter, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
 import { ConfigError, errorMessage } from '../errors.js';
 import type { ConfigIssue } from '../errors.js';
+import { parseHostPort } from './common.js';
 import { formatPath, safeParseWithIssues, valueAt } from './issues.js';
 import type { PathIssue } from './issues.js';
 import { locate } from './positions.js';
@@ -75,6 +76,8 @@ export function parseSpec(text: string, file?: string, dir?: string): LoadedSpec
   const specs: LoadedSpec[] = [];
   const names = new Map<string, number | undefined>();
   let unplaced = 0;
+  // Addresses the built-in proxy binds: two services (or listen and admin of one) cannot share one.
+  const addresses = new Map<string, { service: string; line: number | undefined }>();
 
   for (const doc of Array.isArray(documents) ? documents : [documents]) {
     if (doc.errors.length > 0) {
@@ -90,9 +93,10 @@ export function parseSpec(text: string, file?: string, dir?: string): LoadedSpec
     if (data === undefined) continue;
     // Duplicates are checked on the raw name, so a second document with other problems still gets this one.
     const name = valueAt(data, ['metadata', 'name']);
+    const duplicate = typeof name === 'string' && names.has(name);
     if (typeof name === 'string') {
       const here = placed({ path: ['metadata', 'name'], message: '' }, doc, lineCounter);
-      if (names.has(name)) {
+      if (duplicate) {
         const firstLine = names.get(name);
         const where = firstLine === undefined ? '' : ` (first at line ${firstLine})`;
         issues.push({ ...here, message: `duplicate service name '${name}'${where}` });
@@ -108,6 +112,19 @@ export function parseSpec(text: string, file?: string, dir?: string): LoadedSpec
         else issues.push(placed(issue, doc, lineCounter));
       }
       continue;
+    }
+    // A duplicate is already an error; its addresses would only repeat it.
+    for (const field of duplicate ? [] : (['listen', 'admin'] as const)) {
+      const address = boundAddress(result.value, field);
+      if (address === undefined) continue;
+      const here = placed({ path: ['spec', 'router', field], message: '' }, doc, lineCounter);
+      const first = addresses.get(address);
+      if (first) {
+        const who = first.service === result.value.metadata.name ? 'this service' : `service '${first.service}'`;
+        issues.push({ ...here, message: `address ${address} is already used by ${who} (line ${first.line})` });
+      } else {
+        addresses.set(address, { service: result.value.metadata.name, line: here.line });
+      }
     }
     specs.push({ spec: resolvePaths(result.value, baseDir), file, dir: baseDir });
   }
@@ -158,6 +175,14 @@ function toPlain(doc: Document, lineCounter: LineCounter, issues: ConfigIssue[])
 function placed(issue: PathIssue, doc: Document, lineCounter: LineCounter): ConfigIssue {
   const pos = locate(doc, issue.path, lineCounter, issue.atKey);
   return { path: formatPath(issue.path), message: issue.message, line: pos?.line, column: pos?.column };
+}
+
+/** The `host:port` a spec's built-in proxy binds for `field`; undefined for other routers and for port 0. */
+function boundAddress(spec: CanarySpec, field: 'listen' | 'admin'): string | undefined {
+  const router = spec.spec.router;
+  if (router.kind !== 'builtin-proxy') return undefined;
+  const address = router[field];
+  return parseHostPort(address)?.port === 0 ? undefined : address;
 }
 
 /** Makes relative paths in provider configs absolute, so providers never depend on the working directory. */
