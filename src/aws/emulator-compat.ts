@@ -47,3 +47,8 @@ export function useEmulatorCompat(client: { middlewareStack: unknown }): void {
     { relation: 'after', toMiddleware: 'deserializerMiddleware', name: 'chimeraEmulatorTimestamps' },
   );
 }
+
+/** True when AWS calls go to an endpoint other than AWS's own: the spec's `endpoint` or AWS_ENDPOINT_URL(_APP_MESH). */
+export function endpointOverridden(conn: { endpoint?: string }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(conn.endpoint ?? env.AWS_ENDPOINT_URL_APP_MESH ?? env.AWS_ENDPOINT_URL);
+}

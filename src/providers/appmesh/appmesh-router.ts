@@ -8,7 +8,7 @@ import {
 import { AwsRunner } from '../../aws/call.js';
 import { awsClientConfig } from '../../aws/client.js';
 import { VirtualNodes } from '../../aws/appmesh-nodes.js';
-import { useEmulatorCompat } from '../../aws/emulator-compat.js';
+import { endpointOverridden, useEmulatorCompat } from '../../aws/emulator-compat.js';
 import { ConfigError, ProviderError } from '../../errors.js';
 import type { VersionStatus } from '../../ports/platform.js';
 import type { AppliedRoutes, Backends, TrafficRouter } from '../../ports/traffic-router.js';
@@ -34,7 +34,7 @@ export class AppMeshRouter implements TrafficRouter {
     opts: AppMeshRouterOptions = {},
   ) {
     this.client = new AppMeshClient(awsClientConfig(config));
-    if (config.endpoint) useEmulatorCompat(this.client);
+    if (endpointOverridden(config)) useEmulatorCompat(this.client);
     this.aws = new AwsRunner('appmesh', config.maxAttempts, opts.retryBaseDelayMs);
     this.nodes = new VirtualNodes(this.client, this.aws, config.mesh);
   }

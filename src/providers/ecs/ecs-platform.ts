@@ -19,7 +19,7 @@ import { AwsProviderError } from '../../aws/errors.js';
 import { EcsServiceLookup, ROLE_TAG, tagValue } from '../../aws/ecs-services.js';
 import { CHIMERA_TAGS, versionResourceName } from '../../aws/naming.js';
 import { VirtualNodes } from '../../aws/appmesh-nodes.js';
-import { useEmulatorCompat } from '../../aws/emulator-compat.js';
+import { endpointOverridden, useEmulatorCompat } from '../../aws/emulator-compat.js';
 import { ProviderError } from '../../errors.js';
 import type { Platform, VersionStatus, VersionTarget } from '../../ports/platform.js';
 import type { ProviderContext } from '../context.js';
@@ -53,7 +53,7 @@ export class EcsPlatform implements Platform {
     this.ecs = new ECSClient(client);
     this.sd = new ServiceDiscoveryClient(client);
     this.mesh = new AppMeshClient(client);
-    if (config.endpoint) useEmulatorCompat(this.mesh);
+    if (endpointOverridden(config)) useEmulatorCompat(this.mesh);
     this.aws = new AwsRunner('ecs', config.maxAttempts, opts.retryBaseDelayMs);
     this.lookup = new EcsServiceLookup(this.ecs, this.aws, config.cluster, config.service);
   }

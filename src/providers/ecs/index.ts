@@ -1,3 +1,4 @@
+import { UnsupportedError } from '../../errors.js';
 import type { Platform } from '../../ports/platform.js';
 import type { ProviderContext } from '../context.js';
 import type { EcsConfig } from './config.js';
@@ -26,6 +27,11 @@ export const kind = 'ecs';
  * `targetGroupArn` behind a load balancer; `mesh` and `virtualNode` when Envoy runs in App Mesh.
  */
 export async function createPlatform(config: EcsConfig, ctx: ProviderContext): Promise<Platform> {
+  if (config.flavour === 'task-set') {
+    throw new UnsupportedError(
+      'platform.flavour task-set (EXTERNAL deployment controller) is not implemented yet; use flavour: service',
+    );
+  }
   const { EcsPlatform } = await import('./ecs-platform.js');
   return new EcsPlatform(config, ctx);
 }
