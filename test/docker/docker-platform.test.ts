@@ -61,7 +61,7 @@ describe.skipIf(!enabled)('Docker platform against a real Docker engine', () => 
     if (!docker) return;
     await cleanupService(docker, service);
     for (const tag of ['v1', 'sick', 'crashy'])
-      await (docker)
+      await docker
         .getImage(`${image}:${tag}`)
         .remove()
         .catch(() => undefined);

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../src/errors.js';
+import { ConfigError, ProviderError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import type { VersionStatus } from '../../src/ports/platform.js';
 import type { TrafficRouter } from '../../src/ports/traffic-router.js';
@@ -99,7 +99,7 @@ describe.skipIf(!enabled)('HAProxy router against a real haproxy', () => {
   });
 
   it('rejects a weight outside 0–100 and changes nothing', async () => {
-    await expect(router.setWeight(101, signal)).rejects.toBeInstanceOf(ProviderError);
+    await expect(router.setWeight(101, signal)).rejects.toBeInstanceOf(ConfigError);
     expect((await router.getRoutes(signal)).canaryWeight).toBe(0);
   });
 

@@ -10,11 +10,11 @@ export interface Upstream {
 export async function startUpstream(version: string, errorRate = 0): Promise<Upstream> {
   let n = 0;
   const state = { served: 0 };
-  const server: Server = createServer((_req, res) => {
+  const server: Server = createServer((req, res) => {
     state.served++;
     n++;
-    // Deterministic error pattern: every k-th request fails, so counts are exact.
-    const fail = errorRate > 0 && n % Math.round(1 / errorRate) === 0;
+    // Deterministic error pattern: every k-th request fails, so counts are exact; `/fail` always fails.
+    const fail = req.url === '/fail' || (errorRate > 0 && n % Math.round(1 / errorRate) === 0);
     res.writeHead(fail ? 500 : 200, { 'content-type': 'text/plain', 'x-version': version });
     res.end(version);
   });
@@ -34,10 +34,10 @@ export async function startUpstream(version: string, errorRate = 0): Promise<Ups
 }
 
 /** Sends `n` GET requests, one connection each (so HAProxy balances every request), and returns status counts. */
-export async function sendRequests(port: number, n: number): Promise<Record<number, number>> {
+export async function sendRequests(port: number, n: number, path = '/'): Promise<Record<number, number>> {
   const out: Record<number, number> = {};
   for (let i = 0; i < n; i++) {
-    const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: 'close' } });
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { connection: 'close' } });
     await res.text();
     out[res.status] = (out[res.status] ?? 0) + 1;
   }

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ProviderError } from '../../errors.js';
+import { ConfigError, ProviderError } from '../../errors.js';
 import type { VersionStatus } from '../../ports/platform.js';
 import type { AppliedRoutes, Backends, TrafficRouter } from '../../ports/traffic-router.js';
 import type { ProviderContext } from '../context.js';
@@ -47,7 +47,7 @@ export class HaproxyRouter implements TrafficRouter {
 
   async setWeight(canaryWeight: number, signal: AbortSignal): Promise<void> {
     if (!Number.isFinite(canaryWeight) || canaryWeight < 0 || canaryWeight > 100) {
-      throw new ProviderError(`canary weight must be 0–100, got ${canaryWeight}`, this.kind, false);
+      throw new ConfigError(`canary weight must be between 0 and 100, got ${canaryWeight}`);
     }
     const canary = Math.round(canaryWeight);
     // Raise the canary before lowering stable, so the backend never has both servers at weight 0.

@@ -48,10 +48,13 @@ export class PrometheusProvider implements MetricProvider {
   }
 
   async measure(query: MetricQuery, signal: AbortSignal): Promise<Measurement> {
-    const window = promDuration(query.now - query.since);
+    // Prometheus holds live data: evaluate every query of this reading at one real instant (so requests, errors and
+    // buckets agree), not at the controller's clock, which tests may freeze.
+    const at = Date.now();
+    const window = promDuration(at - query.since);
     const [stable, canary] = await Promise.all([
-      this.readVersion(query, 'stable', query.stableVersion, window, signal),
-      this.readVersion(query, 'canary', query.canaryVersion, window, signal),
+      this.readVersion(query, 'stable', query.stableVersion, window, at, signal),
+      this.readVersion(query, 'canary', query.canaryVersion, window, at, signal),
     ]);
     // An outage outranks an empty answer: say the more serious thing.
     const failures = [stable, canary].filter((r): r is { ok: false } & Failure => !r.ok);
@@ -101,16 +104,17 @@ export class PrometheusProvider implements MetricProvider {
     role: Role,
     version: string,
     window: string,
+    at: number,
     signal: AbortSignal,
   ): Promise<Read<VersionCounts>> {
     const vars = this.variables(query, role, version, window);
     const who = `${role} ${version}`;
     const q = this.queries;
     const [requests, errors, latency, quantiles] = await Promise.all([
-      this.scalar(q.requests, vars, query.now, `${who} requests`, signal),
-      this.scalar(q.errors, vars, query.now, `${who} errors`, signal),
-      this.histogram(vars, query.now, who, signal),
-      this.quantiles(vars, query.now, who, signal),
+      this.scalar(q.requests, vars, at, `${who} requests`, signal),
+      this.scalar(q.errors, vars, at, `${who} errors`, signal),
+      this.histogram(vars, at, who, signal),
+      this.quantiles(vars, at, who, signal),
     ]);
     for (const r of [requests, errors, latency, quantiles]) if (!r.ok && r.phase === 'error') return r;
     if (!requests.ok) return requests;

@@ -2,8 +2,8 @@ import * as z from 'zod';
 import { containerFields } from '../docker/config.js';
 
 /**
- * `platform: { kind: swarm, image: 'shop:{{version}}' }` — one Swarm service per version with host networking,
- * bound to its own port (one task per node: host networking gives every task of a service the same port).
+ * `platform: { kind: swarm, image: 'shop:{{version}}' }` — one one-task Swarm service per instance, host
+ * networking, each bound to its own port (the tasks of one service would all get the same PORT).
  */
 export const swarmPlatformConfig = z.strictObject({
   kind: z.literal('swarm'),

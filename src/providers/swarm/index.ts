@@ -3,14 +3,15 @@ import type { ProviderContext } from '../context.js';
 import type { SwarmPlatformConfig } from './config.js';
 
 /**
- * Docker Swarm platform: each version is a Swarm service `<service>-<version>` with host networking, bound to
- * its own port from `ports` (PORT and HOST in its environment), labelled `chimera.service` / `chimera.version` /
- * `chimera.role` / `chimera.port` so a restarted controller adopts it. Ready = tasks running (and healthy under
+ * Docker Swarm platform: each instance of a version is a one-task Swarm service `<service>-<version>-<i>` with host
+ * networking, bound to its own port from `ports` (PORT and HOST in its environment), labelled `chimera.service` / `chimera.version` /
+ * `chimera.role` / `chimera.port` / `chimera.replica` so a restarted controller adopts it. Ready = tasks running (and healthy under
  * the image's HEALTHCHECK, which Swarm waits for) and `healthCheck`'s HTTP GET answering, when configured.
  *
  * Traffic is split by the built-in proxy or HAProxy, never by Swarm's VIP: see docs/providers/swarm.md.
  *
- * `VersionStatus.refs`: `serviceId`, `serviceName`, `port`. `endpoints`: `{ host, port }` per running task.
+ * `VersionStatus.refs`: `serviceIds`, `serviceNames`, `ports` (comma-separated, one per instance).
+ * `endpoints`: `{ host, port }` per running, healthy instance.
  */
 export const kind = 'swarm';
 

@@ -10,6 +10,8 @@ import type { SwarmPlatformConfig } from './config.js';
 /** Failed tasks in a row after which a version is a crash loop rather than a slow start. */
 const CRASH_LOOP_TASKS = 3;
 
+const replicaOf = (svc: ServiceSummary): number => Number(svc.Spec?.Labels?.[LABEL.replica] ?? 0);
+
 interface ServiceSummary {
   ID: string;
   Version?: { Index?: number };
@@ -27,15 +29,16 @@ interface TaskSummary {
   Status?: { State?: string; Err?: string; Message?: string; ContainerStatus?: { ExitCode?: number } };
 }
 
-/** A Swarm service name for a version: `<service>-<version>`, shortened with a hash past 63 characters. */
-export function serviceName(service: string, version: string): string {
-  const name = `${service}-${version}`.replace(/[^A-Za-z0-9_.-]/g, '-');
+/** A Swarm service name for one instance: `<service>-<version>-<i>`, shortened with a hash past 63 characters. */
+export function serviceName(service: string, version: string, replica = 0): string {
+  const name = `${service}-${version}-${replica}`.replace(/[^A-Za-z0-9_.-]/g, '-');
   if (name.length <= 63) return name;
   return `${name.slice(0, 54)}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
 }
 
 /**
- * Runs each version as a Swarm service (`<service>-<version>`) with host networking on its own port, labelled like
+ * Runs each instance of a version as a one-task Swarm service (`<service>-<version>-<i>`) with host networking on
+ * its own port — Swarm restarts and reschedules it; several tasks of one service would all bind the same port — labelled like
  * the Docker platform's containers so a restarted controller adopts them. Swarm's routing mesh is never used for
  * the split: its VIP balances round-robin over tasks and cannot weight them, so traffic goes through the built-in
  * proxy or HAProxy to the versions' endpoints.
@@ -50,25 +53,26 @@ export class SwarmPlatform implements Platform {
   ) {}
 
   async deploy(target: VersionTarget, signal: AbortSignal): Promise<VersionStatus> {
-    const replicas = target.replicas ?? this.config.replicas;
+    const want = target.replicas ?? this.config.replicas;
     const existing = await this.find(target.service, target.version, signal);
+    const have = new Set(existing.map(replicaOf));
     try {
-      if (!existing) await this.create(target, replicas, signal);
-      else if (existing.Spec?.Mode?.Replicated?.Replicas !== replicas) await this.scale(existing, replicas);
+      for (const svc of existing.filter((x) => replicaOf(x) >= want)) await this.removeService(svc, signal);
+      for (let i = 0; i < want; i++) if (!have.has(i)) await this.create(target, i, signal);
     } catch (err) {
-      throw this.wrap(`deploying ${serviceName(target.service, target.version)}`, err);
+      throw this.wrap(`deploying ${target.service} ${target.version}`, err);
     }
     return this.status(target, signal);
   }
 
   async status(target: VersionTarget, signal: AbortSignal): Promise<VersionStatus> {
-    const svc = await this.find(target.service, target.version, signal);
+    const services = await this.find(target.service, target.version, signal);
     return this.describe(
       target.service,
       target.version,
       target.role,
       target.replicas ?? this.config.replicas,
-      svc,
+      services,
       signal,
     );
   }
@@ -78,29 +82,17 @@ export class SwarmPlatform implements Platform {
   }
 
   async remove(target: VersionTarget, signal: AbortSignal): Promise<void> {
-    const svc = await this.find(target.service, target.version, signal);
-    if (!svc) return;
-    try {
-      await this.docker.getService(svc.ID).remove({ abortSignal: signal });
-    } catch (err) {
-      if (statusCodeOf(err) !== 404) throw this.wrap(`removing ${svc.Spec?.Name}`, err);
-    }
+    for (const svc of await this.find(target.service, target.version, signal)) await this.removeService(svc, signal);
   }
 
   async list(service: string, signal: AbortSignal): Promise<VersionStatus[]> {
     const all = await this.services([`${LABEL.service}=${service}`], signal);
+    const versions = [...new Set(all.map((svc) => svc.Spec?.Labels?.[LABEL.version] ?? ''))];
     return Promise.all(
-      all.map((svc) => {
-        const labels = svc.Spec?.Labels ?? {};
-        const role: Role = labels[LABEL.role] === 'canary' ? 'canary' : 'stable';
-        return this.describe(
-          service,
-          labels[LABEL.version]!,
-          role,
-          svc.Spec?.Mode?.Replicated?.Replicas ?? 0,
-          svc,
-          signal,
-        );
+      versions.map((v) => {
+        const mine = all.filter((svc) => svc.Spec?.Labels?.[LABEL.version] === v);
+        const role: Role = mine[0]?.Spec?.Labels?.[LABEL.role] === 'canary' ? 'canary' : 'stable';
+        return this.describe(service, v, role, mine.length, mine, signal);
       }),
     );
   }
@@ -115,12 +107,20 @@ export class SwarmPlatform implements Platform {
     }
   }
 
-  private async find(service: string, version: string, signal: AbortSignal): Promise<ServiceSummary | undefined> {
-    const [svc] = await this.services([`${LABEL.service}=${service}`, `${LABEL.version}=${version}`], signal);
-    return svc;
+  private async find(service: string, version: string, signal: AbortSignal): Promise<ServiceSummary[]> {
+    const found = await this.services([`${LABEL.service}=${service}`, `${LABEL.version}=${version}`], signal);
+    return found.sort((a, b) => replicaOf(a) - replicaOf(b));
   }
 
-  private async create(target: VersionTarget, replicas: number, signal: AbortSignal): Promise<void> {
+  private async removeService(svc: ServiceSummary, signal: AbortSignal): Promise<void> {
+    try {
+      await this.docker.getService(svc.ID).remove({ abortSignal: signal });
+    } catch (err) {
+      if (statusCodeOf(err) !== 404) throw this.wrap(`removing ${svc.Spec?.Name}`, err);
+    }
+  }
+
+  private async create(target: VersionTarget, replica: number, signal: AbortSignal): Promise<void> {
     const taken = new Set((await this.services([LABEL.port], signal)).map((s) => Number(s.Spec?.Labels?.[LABEL.port])));
     const port = await allocatePort(this.config.ports, this.config.host, taken);
     const labels = {
@@ -128,6 +128,7 @@ export class SwarmPlatform implements Platform {
       [LABEL.version]: target.version,
       [LABEL.role]: target.role,
       [LABEL.port]: String(port),
+      [LABEL.replica]: String(replica),
     };
     const env = {
       ...this.config.env,
@@ -137,7 +138,7 @@ export class SwarmPlatform implements Platform {
       CHIMERA_VERSION: target.version,
     };
     await this.docker.createService({
-      Name: serviceName(target.service, target.version),
+      Name: serviceName(target.service, target.version, replica),
       Labels: labels,
       TaskTemplate: {
         ContainerSpec: {
@@ -146,21 +147,13 @@ export class SwarmPlatform implements Platform {
           Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
           Labels: labels,
         },
-        // Host networking: each task binds PORT on its node, so one task per node.
+        // Host networking: the task binds PORT on its node. One task per service, so each instance has its own port.
         Networks: [{ Target: 'host' }],
-        Placement: { MaxReplicas: 1 },
         RestartPolicy: { Condition: 'any', Delay: 1_000_000_000 },
       },
-      Mode: { Replicated: { Replicas: replicas } },
+      Mode: { Replicated: { Replicas: 1 } },
     } as CreateServiceOptions);
-    this.ctx.log.info({ service: target.service, version: target.version, port, replicas }, 'swarm service created');
-  }
-
-  private async scale(svc: ServiceSummary, replicas: number): Promise<void> {
-    const info = (await this.docker.getService(svc.ID).inspect()) as ServiceSummary;
-    const spec = { ...info.Spec, Mode: { Replicated: { Replicas: replicas } } };
-    // The version index makes a concurrent change fail instead of being overwritten.
-    await this.docker.getService(svc.ID).update({ _query: { version: info.Version?.Index }, _body: spec });
+    this.ctx.log.info({ service: target.service, version: target.version, port, replica }, 'swarm service created');
   }
 
   private async describe(
@@ -168,64 +161,84 @@ export class SwarmPlatform implements Platform {
     version: string,
     role: Role,
     desired: number,
-    svc: ServiceSummary | undefined,
+    services: ServiceSummary[],
     signal: AbortSignal,
   ): Promise<VersionStatus> {
-    const base = { service, version, role, desired, refs: {} as Record<string, string> };
-    if (!svc) return { ...base, ready: 0, endpoints: [] };
+    const endpoints: Endpoint[] = [];
+    const problems: string[] = [];
+    let failed = false;
+    for (const svc of services) {
+      const one = await this.instance(svc, version, signal);
+      endpoints.push(...one.endpoints);
+      problems.push(...one.problems);
+      failed ||= one.failed;
+    }
+    return {
+      service,
+      version,
+      role,
+      desired,
+      ready: endpoints.length,
+      endpoints,
+      refs: {
+        serviceIds: services.map((s) => s.ID).join(','),
+        serviceNames: services.map((s) => s.Spec?.Name ?? '').join(','),
+        ports: services.map((s) => s.Spec?.Labels?.[LABEL.port] ?? '').join(','),
+      },
+      ...(problems.length > 0 && endpoints.length < desired ? { message: problems.join('; ') } : {}),
+      ...(failed ? { failed } : {}),
+    };
+  }
+
+  /** One instance (a one-task service): its endpoint when running and healthy, else why not. */
+  private async instance(
+    svc: ServiceSummary,
+    version: string,
+    signal: AbortSignal,
+  ): Promise<{ endpoints: Endpoint[]; problems: string[]; failed: boolean }> {
     const port = Number(svc.Spec?.Labels?.[LABEL.port]);
-    base.refs = { serviceId: svc.ID, serviceName: svc.Spec?.Name ?? '', port: String(port) };
+    const name = svc.Spec?.Name ?? svc.ID;
     let tasks: TaskSummary[];
     try {
       tasks = (await this.docker.listTasks({ filters: { service: [svc.ID] }, abortSignal: signal })) as TaskSummary[];
     } catch (err) {
-      throw this.wrap(`listing tasks of ${svc.Spec?.Name}`, err);
+      throw this.wrap(`listing tasks of ${name}`, err);
     }
     tasks.sort((a, b) => (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''));
     const running = tasks.filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running');
     const problems: string[] = [];
     const endpoints: Endpoint[] = [];
-    for (const nodeHost of await this.hostsOf(running)) {
-      const endpoint = { host: nodeHost, port };
-      const why = this.config.healthCheck
-        ? await httpCheck(endpoint, this.config.healthCheck.path, this.config.healthCheck.timeout)
-        : undefined;
-      if (why) problems.push(`task not healthy yet: ${why}`);
+    for (const host of await this.hostsOf(running)) {
+      const endpoint = { host, port };
+      const hc = this.config.healthCheck;
+      const why = hc ? await httpCheck(endpoint, hc.path, hc.timeout) : undefined;
+      if (why) problems.push(`${name} not healthy yet: ${why}`);
       else endpoints.push(endpoint);
     }
-    const pending = tasks.filter((t) => t.DesiredState === 'running' && t.Status?.State !== 'running');
-    for (const t of pending.slice(0, 3))
-      problems.push(`task ${t.Status?.State ?? '?'}: ${t.Status?.Err ?? t.Status?.Message ?? ''}`.trim());
-    // The newest tasks tell whether Swarm keeps replacing failing ones (crash loop, image missing).
+    if (running.length > 0) return { endpoints, problems, failed: false };
+    const pending = tasks.find((t) => t.DesiredState === 'running');
+    if (pending)
+      problems.push(
+        `${name} task ${pending.Status?.State ?? '?'} ${pending.Status?.Err ?? pending.Status?.Message ?? ''}`.trim(),
+      );
+    // The newest tasks tell whether Swarm keeps replacing failing ones (image missing, crash loop).
     const recent = tasks.slice(0, CRASH_LOOP_TASKS);
     const rejected = recent.find(
       (t) => t.Status?.State === 'rejected' && /no such image|not found|pull access denied/i.test(t.Status?.Err ?? ''),
     );
-    const failing =
-      recent.length >= CRASH_LOOP_TASKS &&
-      recent.every(
-        (t) => ['failed', 'rejected', 'shutdown'].includes(t.Status?.State ?? '') || t.DesiredState === 'shutdown',
-      );
-    let failed = false;
-    if (running.length === 0 && rejected) {
-      failed = true;
+    if (rejected) {
       problems.unshift(`image ${imageFor(this.config.image, version)} cannot be used: ${rejected.Status?.Err}`);
-    } else if (
-      running.length === 0 &&
-      failing &&
-      tasks.filter((t) => t.Status?.State === 'failed').length >= CRASH_LOOP_TASKS
-    ) {
-      failed = true;
-      const last = recent.find((t) => t.Status?.State === 'failed');
-      problems.unshift(`tasks keep failing (crash loop): ${last?.Status?.Err ?? 'exited'}`);
+      return { endpoints, problems, failed: true };
     }
-    return {
-      ...base,
-      ready: endpoints.length,
-      endpoints,
-      ...(problems.length > 0 && endpoints.length < desired ? { message: problems.join('; ') } : {}),
-      ...(failed ? { failed } : {}),
-    };
+    const crashed = recent.filter((t) => t.Status?.State === 'failed');
+    if (crashed.length >= CRASH_LOOP_TASKS) {
+      const code = crashed[0]?.Status?.ContainerStatus?.ExitCode;
+      problems.unshift(
+        `${name} keeps failing (crash loop): ${crashed[0]?.Status?.Err ?? 'exited'}${code !== undefined ? `, exit code ${code}` : ''}`,
+      );
+      return { endpoints, problems, failed: true };
+    }
+    return { endpoints, problems, failed: false };
   }
 
   /** The address each running task binds: the configured loopback host, or its node's address when not loopback. */
