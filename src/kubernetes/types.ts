@@ -8,7 +8,10 @@ export interface Container {
   name: string;
   image?: string;
   ports?: { containerPort: number; name?: string; protocol?: string }[];
-  env?: { name: string; valueFrom?: { configMapKeyRef?: { name: string }; secretKeyRef?: { name: string } } }[];
+  env?: {
+    name: string;
+    valueFrom?: { configMapKeyRef?: { name: string; key?: string }; secretKeyRef?: { name: string; key?: string } };
+  }[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
   [key: string]: unknown;
 }
