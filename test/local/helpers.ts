@@ -24,7 +24,8 @@ export function sampleConfig(extra: Record<string, unknown> = {}): LocalPlatform
 
 /** A temporary data folder and the platforms made on it; `cleanup` kills whatever is still running there. */
 export class LocalWorld {
-  readonly dataDir = mkdtempSync(path.join(tmpdir(), 'chimera-local-'));
+  /** A fresh temporary folder, or an existing one (a second process working on the same state). */
+  constructor(readonly dataDir = mkdtempSync(path.join(tmpdir(), 'chimera-local-'))) {}
 
   platform(config: LocalPlatformConfig, service = 'web'): Promise<Platform> {
     return createPlatform(config, { service, dataDir: this.dataDir, log: silentLogger });
