@@ -6,6 +6,7 @@ import type { ControlOptions } from './commands/control.js';
 import type { HistoryOptions } from './commands/history.js';
 import type { StatusOptions } from './commands/status.js';
 import { cliActor, openLocal } from './local.js';
+import { remoteFrom } from './remote/client.js';
 import { weightBar } from './progress.js';
 import { formatSummary } from './run-command.js';
 import { RolloutLease } from '../controller/lease.js';
@@ -13,6 +14,8 @@ import { RolloutLease } from '../controller/lease.js';
 const print = (s: string): boolean => process.stdout.write(s + '\n');
 
 export async function statusCommand(service: string | undefined, opts: StatusOptions): Promise<void> {
+  const remote = remoteFrom(opts);
+  if (remote) return (await import('./remote/commands.js')).remoteStatus(remote, service, opts.json);
   const local = await openLocal(opts.dataDir);
   try {
     const all = await local.store.list(service ? { service } : {});
@@ -52,6 +55,8 @@ function statusRow(r: RolloutState) {
 }
 
 export async function historyCommand(service: string | undefined, opts: HistoryOptions): Promise<void> {
+  const remote = remoteFrom(opts);
+  if (remote) return (await import('./remote/commands.js')).remoteHistory(remote, service, opts);
   const limit = Number(opts.limit ?? '20');
   const local = await openLocal(opts.dataDir);
   try {
@@ -81,6 +86,8 @@ export async function historyCommand(service: string | undefined, opts: HistoryO
  * their effect. Without a live controller the command waits in the store and applies when the rollout resumes.
  */
 export async function controlCommand(command: Command, service: string, opts: ControlOptions): Promise<void> {
+  const remote = remoteFrom(opts);
+  if (remote) return (await import('./remote/commands.js')).remoteControl(remote, command, service, opts.json);
   const local = await openLocal(opts.dataDir);
   try {
     const before = await local.controller.command(service, command, cliActor());

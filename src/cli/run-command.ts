@@ -3,6 +3,7 @@ import { exitCodeFor, summarize, type RolloutSummary } from '../core/summary.js'
 import { loadSpecFile } from '../spec/load.js';
 import type { RunOptions } from './commands/run.js';
 import { cliActor, openLocal } from './local.js';
+import { remoteFrom } from './remote/client.js';
 import { isInteractive } from './output.js';
 import { Reporter } from './reporter.js';
 
@@ -11,6 +12,8 @@ import { Reporter } from './reporter.js';
  * current split, and `chimera run` with the same file resumes from the recorded step.
  */
 export async function runCommand(opts: RunOptions): Promise<void> {
+  const remote = remoteFrom(opts);
+  if (remote) return (await import('./remote/commands.js')).remoteRun(remote, opts);
   const specs = (await loadSpecFile(opts.file)).filter((s) => !opts.service || s.spec.metadata.name === opts.service);
   if (specs.length === 0) {
     throw new ConfigError(`no canary spec for service '${opts.service}' in ${opts.file}`);

@@ -4,6 +4,8 @@ import type { Command as RolloutCommand } from '../../core/rollout.js';
 export interface ControlOptions {
   json?: boolean;
   dataDir?: string;
+  server?: string;
+  token?: string;
 }
 
 const VERBS: Array<[RolloutCommand, string]> = [
@@ -22,6 +24,8 @@ export function define(program: Command): void {
       .description(description)
       .option('--json', 'print the rollout as JSON')
       .option('--data-dir <dir>', 'state folder (default .chimera, or CHIMERA_DATA_DIR)')
+      .option('--server <url>', 'act on a Chimera server (or CHIMERA_SERVER)')
+      .option('--token <token>', 'API token for --server (or CHIMERA_TOKEN)')
       .action(async (service: string, opts: ControlOptions) => {
         const { controlCommand } = await import('../inspect-commands.js');
         await controlCommand(verb, service, opts);

@@ -5,6 +5,8 @@ export interface HistoryOptions {
   limit?: string;
   events?: boolean;
   dataDir?: string;
+  server?: string;
+  token?: string;
 }
 
 /** `chimera history [SERVICE]`: past rollouts, newest first, optionally with their event logs. */
@@ -16,6 +18,8 @@ export function define(program: Command): void {
     .option('--events', 'print each rollout’s event log')
     .option('--json', 'print JSON')
     .option('--data-dir <dir>', 'state folder (default .chimera, or CHIMERA_DATA_DIR)')
+    .option('--server <url>', 'act on a Chimera server (or CHIMERA_SERVER)')
+    .option('--token <token>', 'API token for --server (or CHIMERA_TOKEN)')
     .action(async (service: string | undefined, opts: HistoryOptions) => {
       const { historyCommand } = await import('../inspect-commands.js');
       await historyCommand(service, opts);

@@ -7,7 +7,9 @@ import { define as history } from './history.js';
 import { define as load } from './load.js';
 import { define as proxy } from './proxy.js';
 import { define as run } from './run.js';
+import { define as server } from './server.js';
 import { define as status } from './status.js';
+import { define as token } from './token.js';
 import { define as validate } from './validate.js';
 
 /**
@@ -24,5 +26,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   load,
   validate,
   analyze,
+  server,
+  token,
   aws,
 ];

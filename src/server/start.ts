@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Controller } from '../controller/controller.js';
+import { ConfigError, errorMessage } from '../errors.js';
+import { createLogger, type Logger } from '../logger.js';
+import { openStore } from '../store/index.js';
+import { buildServer } from './app.js';
+import { DemoRollouts, type DemoRolloutOptions } from './demo-rollouts.js';
+
+export interface StartServerOptions {
+  host?: string;
+  port?: number;
+  /** State folder; with `demo` and none given, a temporary one removed at exit. */
+  dataDir?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Also run the demo service (true: rolled out again and again; options: see DemoRollouts, tests drive it). */
+  demo?: boolean | Pick<DemoRolloutOptions, 'loop' | 'tweak' | 'rps' | 'gapMs'>;
+  webRoot?: string;
+  heartbeatMs?: number;
+  log?: Logger;
+  /** Where to print the URL and a first-login token (default stdout). */
+  out?: (line: string) => void;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  dataDir: string;
+  /** The admin token created at start-up when the store had none (shown once). */
+  firstToken?: string;
+  demo?: DemoRollouts;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store, takes over the rollouts left in flight, and serves the API and dashboard. When the store holds no
+ * token yet, an admin token is created and printed once, so the first person can log in.
+ */
+export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
+  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
+    throw new ConfigError('TLS needs both --tls-cert and --tls-key');
+  }
+  const out = opts.out ?? ((line: string) => void process.stdout.write(line + '\n'));
+  const log = opts.log ?? createLogger('chimera-server', process.env.CHIMERA_LOG_LEVEL ?? 'info');
+  const tempDir = opts.demo && !opts.dataDir ? await mkdtemp(join(tmpdir(), 'chimera-server-demo-')) : undefined;
+  const dataDir = opts.dataDir ?? tempDir ?? process.env.CHIMERA_DATA_DIR ?? '.chimera';
+  const store = await openStore(dataDir, log);
+  const controller = new Controller({ store, dataDir, log });
+  const app = await buildServer({
+    controller,
+    store,
+    log,
+    ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: opts.tlsCert, key: opts.tlsKey } } : {}),
+    ...(opts.webRoot ? { webRoot: opts.webRoot } : {}),
+    ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
+  });
+  const address = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 7070 });
+  const url = address;
+  const resumed = await controller.resumeAll();
+  if (resumed.length > 0) log.info({ rollouts: resumed }, 'took over rollouts in flight');
+  app.chimera.ready = true;
+
+  let firstToken: string | undefined;
+  if ((await app.chimera.tokens.list()).length === 0) {
+    firstToken = (await app.chimera.tokens.create('admin', 'first-login')).token;
+  }
+  let demo: DemoRollouts | undefined;
+  if (opts.demo) {
+    const extra = typeof opts.demo === 'object' ? opts.demo : {};
+    demo = new DemoRollouts({ controller, specs: app.chimera.specs, dataDir, log, ...extra });
+    await demo.start();
+  }
+  out(`chimera server listening on ${url}/ (dashboard and API; data in ${dataDir})`);
+  if (firstToken) {
+    out(`first-login admin token (shown once; create more with \`chimera token create\`):\n  ${firstToken}`);
+  }
+  if (demo) out(`demo: service '${demo.service}' takes load through ${demo.url}; its rollouts show on the dashboard`);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      try {
+        await demo?.close();
+      } catch (err) {
+        log.warn({ err: errorMessage(err) }, 'demo clean-up failed');
+      }
+      await app.close();
+      await controller.close();
+      await store.close();
+      if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    })());
+  return { app, url, dataDir, ...(firstToken ? { firstToken } : {}), ...(demo ? { demo } : {}), close };
+}
