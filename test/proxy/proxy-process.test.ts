@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
-import { createRouter } from '../../src/providers/builtin-proxy/index.js';
+import { createMetricProvider, createRouter } from '../../src/providers/builtin-proxy/index.js';
 import { proxyPaths } from '../../src/providers/builtin-proxy/paths.js';
 import { freePort, tempDir, waitFor } from './helpers.js';
 import { proxyWorld, versionStatus, type ProxyWorld } from './harness.js';
@@ -58,6 +58,30 @@ describe('chimera proxy as its own process, started by the router', () => {
     const newPid = Number(await readFile(pidFile, 'utf8'));
     expect(newPid).not.toBe(pid);
     expect((await w.send(50)).filter((b) => b === 'v2')).toHaveLength(20);
+  });
+  it('when the proxy restarts, then the metric provider keeps counts monotone (adds what it saw before)', async () => {
+    const metrics = await createMetricProvider({ kind: 'builtin-proxy', admin: w.admin }, w.ctx);
+    const query = { service: 'web', stableVersion: 'v1', canaryVersion: 'v2', since: 0, now: Date.now() };
+    try {
+      await w.router.setWeight(100, signal());
+      const before = await metrics.measure(query, signal());
+      await w.send(10);
+      const mid = await metrics.measure(query, signal());
+      const pidFile = proxyPaths(w.ctx.dataDir, 'web').pid;
+      const pid = Number(await readFile(pidFile, 'utf8'));
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => Promise.resolve(alive(pid) ? undefined : true), 'the proxy to die');
+      await w.router.getRoutes(signal()); // starts it again; its own counters begin at zero
+      await w.send(3);
+      const after = await metrics.measure(query, signal());
+      expect(before.phase === 'ok' && mid.phase === 'ok' && after.phase === 'ok').toBe(true);
+      if (before.phase !== 'ok' || mid.phase !== 'ok' || after.phase !== 'ok') return;
+      expect(mid.canary.requests - before.canary.requests).toBe(10);
+      expect(after.canary.requests - mid.canary.requests).toBe(3);
+      expect(after.canary.latency?.count).toBe(after.canary.requests);
+    } finally {
+      await metrics.close();
+    }
   });
 });
 
