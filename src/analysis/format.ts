@@ -5,8 +5,9 @@ export function pct(x: number): string {
   if (!Number.isFinite(x)) return 'n/a';
   const p = x * 100;
   if (p === 0) return '0%';
-  if (p >= 10) return `${p.toFixed(1).replace(/\.0$/, '')}%`;
-  if (p >= 1) return `${p.toFixed(2).replace(/\.?0+$/, '')}%`;
+  // Arithmetic rounding and String(): this runs several times per decision, regexes and toFixed cost more.
+  if (p >= 10) return `${Math.round(p * 10) / 10}%`;
+  if (p >= 1) return `${Math.round(p * 100) / 100}%`;
   return `${Number(p.toPrecision(2))}%`;
 }
 
@@ -15,9 +16,9 @@ export function num(x: number): string {
   if (x === Infinity) return '∞';
   if (!Number.isFinite(x)) return 'n/a';
   if (x >= 1e5) return x.toExponential(1);
-  if (x >= 100) return x.toFixed(0);
-  if (x >= 10) return x.toFixed(1).replace(/\.0$/, '');
-  return Number(x.toPrecision(2)).toString();
+  if (x >= 100) return String(Math.round(x));
+  if (x >= 10) return String(Math.round(x * 10) / 10);
+  return String(Number(x.toPrecision(2)));
 }
 
 /** A number rounded for evidence (4 significant digits), keeping JSON small and stable. */

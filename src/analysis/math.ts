@@ -84,6 +84,34 @@ export function rateBounds(x: number, n: number, alpha: number): { lower: number
 }
 
 /**
+ * The upper end of {@link rateBounds} alone, by Newton's method on the convex log e-value (about six steps
+ * instead of thirty bisections: it runs for every decision).
+ */
+export function rateUpper(x: number, n: number, alpha: number): number {
+  if (n <= 0 || x >= n) return 1;
+  const target = Math.log(1 / alpha) - (logBeta(x + PRIOR_A, n - x + PRIOR_B) - LOG_B_PRIOR);
+  const g = (u: number): number => -xlogy(x, u) - xlogy(n - x, 1 - u) - target;
+  const mid = x / n;
+  const top = 1 - 1e-12;
+  if (g(top) < 0) return 1;
+  // Start right of the root where the function is increasing; Newton then converges monotonically from above
+  // (the function is convex), and a start left of the root overshoots to the right after one step.
+  let u = Math.min(top, mid + Math.sqrt((2 * mid * (1 - mid) * (target + 2)) / n) + (2 * (target + 2)) / n);
+  for (let i = 0; i < 40; i++) {
+    const gu = g(u);
+    const slope = -x / u + (n - x) / (1 - u);
+    if (slope <= 0) {
+      u = (u + top) / 2;
+      continue;
+    }
+    const next = Math.min(top, Math.max(mid + 1e-15, u - gu / slope));
+    if (Math.abs(next - u) <= 1e-12 * Math.max(u, 1e-9)) return next;
+    u = next;
+  }
+  return u;
+}
+
+/**
  * True when the rate confidence sequence at level `alpha` lies entirely below `limit` after `x` of `n`
  * (one evaluation instead of solving for the bound).
  */

@@ -23,6 +23,11 @@ export interface RatioTestState {
   poolBaseline: number;
   /** The canary share used for the last batch with events. */
   share: number | null;
+  /**
+   * Counts held back at the very start, [canary requests, canary events, baseline requests, baseline events],
+   * until there are enough requests to measure a share on: they are then judged together, as one batch.
+   */
+  pending: [number, number, number, number] | null;
   /** Cached readings, recomputed only when events arrive (the likelihoods change only then). */
   logE: number;
   /** Upper confidence bound on the rate ratio; null when unbounded. */
@@ -37,28 +42,38 @@ export interface RatioGrid {
   logRatios: number[];
   /** Index of ρ = 1. */
   one: number;
-  /** Alternatives of the rollback mixture ({@link ROLLBACK_RATIOS}, equal weight). */
+  /** Alternatives of the rollback mixture ({@link ROLLBACK_RATIOS}) and ln of their weights. */
   rollback: number[];
+  rollbackLogWeights: number[];
   /** For each grid index, the alternatives below it that test "ρ ≥ ratios[i]". */
   below: number[][];
 }
 
 /**
- * Requests that make a batch's own share count in full; smaller batches lean on the pooled recent share
- * (a batch of 1 request says nothing about the split, but an error in it still carries evidence).
+ * The canary share that decides where an error "should" land under "no difference" is measured on the current
+ * batch together with recent batches, the recent ones counting for at most this many requests: a large batch
+ * speaks for itself (exact conditioning on its own counts), a batch of one request leans on its neighbours
+ * (one request says nothing about the split, but an error in it still carries evidence).
  */
-const SHARE_PRIOR = 20;
-/** Requests over which the pooled share forgets, so it follows weight changes between steps. */
+const POOL_WEIGHT = 200;
+/** Requests over which the pooled counts forget, so they follow weight changes between steps. */
 const POOL_MEMORY = 2000;
 /** A batch whose split is this many standard deviations off the pool restarts the pool (a weight step). */
 const POOL_RESET_Z = 4;
+/** Smallest batch that can trigger that restart. */
+const POOL_RESET_MIN = 20;
+/** Requests gathered before the first share is measured (one or two requests say nothing about the split). */
+const POOL_START = 20;
 
 /**
- * The alternatives the rollback e-value mixes with equal weight. Each extra component costs ln(k) nats of
- * evidence, each gap between components costs drift; this set, chosen with the benchmark, stays within ~1.45× the
- * floor N* for 2–100× regressions and still rolls a crash back on its third error at w = 10 % (E = 411 ≥ 102).
+ * The alternatives the rollback e-value mixes, and their weights. A component of weight v costs ln(1/v) nats of
+ * evidence, a gap between components costs drift; chosen with the benchmark (docs/analysis.md). The heavy weight
+ * on 1000 lets a crash roll back on its third error at w = 10 % even when the measured share at that moment is
+ * as high as 0.17 (a share measured on ~30 requests is that noisy); the rest stay within ~1.4× the floor N* for
+ * 2–100× regressions.
  */
 export const ROLLBACK_RATIOS = [3, 6, 12, 30, 100, 1000];
+export const ROLLBACK_WEIGHTS = [0.13, 0.13, 0.13, 0.13, 0.13, 0.35];
 
 /**
  * Grid of ratios 2^(k/2) from 1/8 to 1024, the rollback alternatives, and any extra ratios (the tolerances) that
@@ -72,7 +87,14 @@ export function makeGrid(extra: number[] = []): RatioGrid {
   const index = (r: number): number => ratios.findIndex((s) => Math.abs(s - r) < 1e-9);
   const rollback = ROLLBACK_RATIOS.map(index);
   const below = ratios.map((r0) => ratios.flatMap((r, j) => (r <= r0 / 1.2 && r >= r0 / 8 ? [j] : [])));
-  return { ratios, logRatios: ratios.map(Math.log), one: index(1), rollback, below };
+  return {
+    ratios,
+    logRatios: ratios.map(Math.log),
+    one: index(1),
+    rollback,
+    rollbackLogWeights: ROLLBACK_WEIGHTS.map(Math.log),
+    below,
+  };
 }
 
 /** Index of a ratio that {@link makeGrid} was asked to include. */
@@ -95,6 +117,7 @@ export function initialRatioTest(grid: RatioGrid): RatioTestState {
     poolCanary: 0,
     poolBaseline: 0,
     share: null,
+    pending: null,
     logE: 0,
     upper: null,
     logTolerance: 0,
@@ -114,32 +137,37 @@ export function updateRatioTest(
   baselineEvents: number,
   baselineN: number,
 ): RatioTestState {
+  if (canaryN + baselineN === 0) return s;
+  if (s.pending) {
+    canaryN += s.pending[0];
+    canaryEvents += s.pending[1];
+    baselineN += s.pending[2];
+    baselineEvents += s.pending[3];
+  }
   const n = canaryN + baselineN;
-  if (n === 0) return s;
+  if (s.poolCanary + s.poolBaseline === 0 && n < POOL_START) {
+    return { ...s, pending: [canaryN, canaryEvents, baselineN, baselineEvents] };
+  }
   let poolC = s.poolCanary;
   let poolB = s.poolBaseline;
   const pooled = poolC + poolB;
-  let share: number;
-  if (pooled > 0) {
+  if (pooled > 0 && n >= POOL_RESET_MIN) {
     const p = poolC / pooled;
-    const sd = Math.sqrt(n * p * (1 - p)) + 1;
-    if (n >= SHARE_PRIOR && Math.abs(canaryN - n * p) > POOL_RESET_Z * sd) {
+    if (Math.abs(canaryN - n * p) > POOL_RESET_Z * (Math.sqrt(n * p * (1 - p)) + 1)) {
       // The split moved (a new step): forget the old share rather than mis-attribute this step's errors.
       poolC = 0;
       poolB = 0;
-      share = canaryN / n;
-    } else {
-      share = (canaryN + SHARE_PRIOR * p) / (n + SHARE_PRIOR);
     }
-  } else {
-    share = canaryN / n;
   }
+  const weight = Math.min(1, POOL_WEIGHT / Math.max(1, poolC + poolB));
+  const share = (canaryN + weight * poolC) / (n + weight * (poolC + poolB));
   const decay = Math.exp(-n / POOL_MEMORY);
   const next: RatioTestState = {
     ll: s.ll,
     poolCanary: poolC * decay + canaryN,
     poolBaseline: poolB * decay + baselineN,
     share: s.share,
+    pending: null,
     logE: s.logE,
     upper: s.upper,
     logTolerance: s.logTolerance,
@@ -166,9 +194,15 @@ export function updateRatioTest(
   return next;
 }
 
-/** ln of the rollback e-value: the mixture of ρ = 2 … 1024 against ρ = 1. */
+/** ln of the rollback e-value: the weighted mixture of the rollback ratios against ρ = 1. */
 export function logRollbackEValue(grid: RatioGrid, s: RatioTestState): number {
-  return logMeanExp(s.ll, grid.rollback) - s.ll[grid.one]!;
+  let max = -Infinity;
+  for (let k = 0; k < grid.rollback.length; k++)
+    max = Math.max(max, s.ll[grid.rollback[k]!]! + grid.rollbackLogWeights[k]!);
+  let sum = 0;
+  for (let k = 0; k < grid.rollback.length; k++)
+    sum += Math.exp(s.ll[grid.rollback[k]!]! + grid.rollbackLogWeights[k]! - max);
+  return max + Math.log(sum) - s.ll[grid.one]!;
 }
 
 /** ln of the e-value against "ρ ≥ ratios[i]" (mixing the ratios below it). */

@@ -4,7 +4,7 @@ import { batchProblem } from './batch.js';
 import { eValue, num, pct, rate, round } from './format.js';
 import { checkGuards, initialGuards, type GuardState } from './guards.js';
 import { initialLatencyTest, readLatencyTest, updateLatencyTest, type LatencyTestState } from './latency-test.js';
-import { rateBounds, rateShownBelow } from './math.js';
+import { rateShownBelow, rateUpper } from './math.js';
 import type { AnalyzerOptions } from './options.js';
 import {
   gridIndex,
@@ -99,10 +99,7 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): Analyzer<Sequentia
       evidence.latencyEValue = eValue(lat.logE);
       evidence.latencyRatioUpper = latency.test.upper;
     }
-    const done = (verdict: Decision['verdict'], reason: string): { state: SequentialState; decision: Decision } => {
-      const decision: Decision = { verdict, reason, evidence };
-      return { state: verdict === 'rollback' ? { ...next, final: decision } : next, decision };
-    };
+    const done = (verdict: Decision['verdict'], reason: string): Outcome => finish(next, verdict, reason, evidence);
 
     if (logE >= Math.log(1 / alphaErrors)) {
       return done(
@@ -128,7 +125,7 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): Analyzer<Sequentia
     const limit = (1 + o.tolerance) * baseRate + o.absoluteTolerance;
     const byRatio = next.errors.logTolerance >= logT;
     const errorsHealthy = byRatio || rateShownBelow(cn.errors, cn.requests, limit, o.alpha);
-    const upper = rateBounds(cn.errors, cn.requests, o.alpha).upper;
+    const upper = rateUpper(cn.errors, cn.requests, o.alpha);
     evidence.canaryErrorRateUpper = round(upper);
     evidence.healthyLimit = round(limit);
     const errorsWhy = errorsHealthy
@@ -162,6 +159,13 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): Analyzer<Sequentia
     }),
     observe,
   };
+}
+
+type Outcome = { state: SequentialState; decision: Decision };
+
+function finish(next: SequentialState, verdict: Decision['verdict'], reason: string, evidence: Evidence): Outcome {
+  const decision: Decision = { verdict, reason, evidence };
+  return { state: verdict === 'rollback' ? { ...next, final: decision } : next, decision };
 }
 
 /** A batch that cannot be read changes nothing and decides nothing. */

@@ -66,11 +66,16 @@ export interface Scenario {
   horizon: number;
   /** Seconds between a decision and the canary stopping serving (scrape and actuation delay). */
   delay?: number;
+  /**
+   * Mean size of error clusters that hit ONE version (a retrying client, a bad pod): errors then come in groups,
+   * which breaks the independence every count test assumes. Absent: independent errors.
+   */
+  cluster?: number;
 }
 
-/** What a judge sees each interval and says back; created fresh for every run. */
+/** What a judge sees each interval and says back ('promoted' ends the run); created fresh for every run. */
 export interface Judge {
-  step(batch: AnalysisBatch): Verdict;
+  step(batch: AnalysisBatch): Verdict | 'promoted';
 }
 
 export interface RunResult {
@@ -82,6 +87,17 @@ export interface RunResult {
   canaryRequests: number;
   /** First time the judge said "healthy", or null. */
   healthyAt: number | null;
+  /** When the judge promoted the canary (ending the run), or null. */
+  promotedAt: number | null;
+}
+
+function errors(r: () => number, n: number, p: number, cluster: number | undefined): number {
+  if (!cluster || cluster <= 1) return binomial(r, n, p);
+  // Geometric cluster sizes with the given mean, keeping the expected error count n·p.
+  let x = 0;
+  const clusters = binomial(r, n, p / cluster);
+  for (let i = 0; i < clusters; i++) x += 1 + Math.floor(Math.log(1 - r()) / Math.log(1 - 1 / cluster));
+  return Math.min(n, x);
 }
 
 export function simulate(s: Scenario, judge: Judge, seed: number): RunResult {
@@ -91,6 +107,7 @@ export function simulate(s: Scenario, judge: Judge, seed: number): RunResult {
   let canaryRequests = 0;
   let healthyAt: number | null = null;
   let decidedAt: number | null = null;
+  let promotedAt: number | null = null;
   const steps = Math.round(s.horizon / s.dt);
   for (let i = 0; i < steps; i++) {
     const t = i * s.dt;
@@ -100,19 +117,23 @@ export function simulate(s: Scenario, judge: Judge, seed: number): RunResult {
     const m = shared(t);
     const nc = poisson(r, rate * w);
     const nb = poisson(r, rate * (1 - w));
-    const ec = binomial(r, nc, Math.min(1, s.pc * m));
-    const eb = binomial(r, nb, Math.min(1, s.p0 * m));
+    const ec = errors(r, nc, Math.min(1, s.pc * m), s.cluster);
+    const eb = errors(r, nb, Math.min(1, s.p0 * m), s.cluster);
     failed += ec;
     canaryRequests += nc;
     if (decidedAt !== null) continue;
     const v = judge.step({ t: t + s.dt, canary: { requests: nc, errors: ec }, baseline: { requests: nb, errors: eb } });
     if (v === 'healthy' && healthyAt === null) healthyAt = t + s.dt;
+    if (v === 'promoted') {
+      promotedAt = t + s.dt;
+      break;
+    }
     if (v === 'rollback') {
       decidedAt = t + s.dt;
       if (!s.delay) break;
     }
   }
-  return { rolledBack: decidedAt !== null, decidedAt, failed, canaryRequests, healthyAt };
+  return { rolledBack: decidedAt !== null, decidedAt, failed, canaryRequests, healthyAt, promotedAt };
 }
 
 /** A shared incident: both versions' error rates × `factor` from `start` for `length` seconds. */
