@@ -1,4 +1,3 @@
-import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from '../logger.js';
 import type { Analyzer } from '../ports/analyzer.js';
 import type { MetricProvider } from '../ports/metric-provider.js';
@@ -31,7 +30,8 @@ export async function portsForSpec(
     dataDir: deps.dataDir,
     log: deps.log.child({ service: spec.metadata.name }),
   };
-  const platform = await createPlatform(resolveCwd(spec.spec.platform, loaded.dir), ctx);
+  // The loader has already made relative paths (platform.cwd) absolute against the spec file's folder.
+  const platform = await createPlatform(spec.spec.platform, ctx);
   const router = await createRouter(spec.spec.router, ctx);
   const metrics = await createMetricProvider(spec.spec.metrics, ctx);
   const analyzer = createAnalyzer(optionsFromSpec(spec.spec.analysis));
@@ -47,11 +47,4 @@ export async function portsForSpec(
       await Promise.allSettled([platform.close(), router.close(), metrics.close()]);
     },
   };
-}
-
-/** Paths in a spec are relative to the spec file's folder; providers get them absolute. */
-function resolveCwd<T extends object>(config: T, dir: string): T {
-  const cwd = (config as { cwd?: unknown }).cwd;
-  if (typeof cwd !== 'string') return config;
-  return { ...config, cwd: isAbsolute(cwd) ? cwd : resolve(dir, cwd) };
 }

@@ -9,10 +9,11 @@ import type { Workspace } from './helpers.js';
 export async function cleanWorkspace(ws: Workspace): Promise<void> {
   const [loaded] = await loadSpecFile(ws.spec);
   const service = loaded!.spec.metadata.name;
-  const platform = await createPlatform(
-    { ...loaded!.spec.spec.platform, cwd: loaded!.dir },
-    { service, dataDir: ws.dataDir, log: silentLogger },
-  );
+  const platform = await createPlatform(loaded!.spec.spec.platform, {
+    service,
+    dataDir: ws.dataDir,
+    log: silentLogger,
+  });
   const signal = AbortSignal.timeout(30_000);
   for (const v of await platform.list(service, signal)) await platform.remove(v, signal);
   await platform.close();
