@@ -39,10 +39,11 @@ function save(patch: Partial<InstanceState>): void {
   try {
     writeJsonAtomic(files.state, state);
   } catch (err) {
+    console.error(`supervisor: cannot write ${files.state}: ${(err as Error).message}`);
     // Our folder was deleted (the data folder wiped by hand): nobody can find or stop this instance any more,
     // so the only safe thing is to stop it ourselves rather than leave an invisible process holding a port.
-    console.error(`supervisor: cannot write ${files.state}: ${(err as Error).message}; stopping`);
-    if (!stopping) stop();
+    // Any other write error (a full disk) leaves a healthy service alone.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !stopping) stop();
   }
 }
 
