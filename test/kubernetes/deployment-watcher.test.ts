@@ -51,7 +51,7 @@ describe.skipIf(!kubeAvailable)('Deployment watcher trigger against a real kube-
 
   const nextChange = async (count: number) => (
     await eventually(
-      async () => changes.length,
+      () => Promise.resolve(changes.length),
       (n) => n >= count,
       20_000,
     ),
