@@ -24,10 +24,10 @@ describe('provider registry', () => {
 
   it('refuses an unknown kind with a ConfigError listing the valid kinds', async () => {
     // A config from the API or an old store may bypass the schema; the registry checks again.
-    const bad = { kind: 'dockr' } as unknown as PlatformConfig;
+    const bad = { kind: 'nomad' } as unknown as PlatformConfig;
     const err: unknown = await createPlatform(bad, ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).message).toMatch(/^unknown platform kind 'dockr'; valid kinds: .*local/);
+    expect((err as ConfigError).message).toMatch(/^unknown platform kind 'nomad'; valid kinds: .*local/);
     expect((err as ConfigError).issues[0]?.path).toBe('spec.platform.kind');
   });
 

@@ -19,17 +19,21 @@ export type ByKind<U extends { kind: string }, P> = {
 export const platformFactories: ByKind<PlatformConfig, Platform> = {
   local: async (c, ctx) => (await import('./local/index.js')).createPlatform(c, ctx),
   ecs: async (c, ctx) => (await import('./ecs/index.js')).createPlatform(c, ctx),
+  docker: async (c, ctx) => (await import('./docker/index.js')).createPlatform(c, ctx),
+  swarm: async (c, ctx) => (await import('./swarm/index.js')).createPlatform(c, ctx),
 };
 
 export const routerFactories: ByKind<RouterConfig, TrafficRouter> = {
   'builtin-proxy': async (c, ctx) => (await import('./builtin-proxy/index.js')).createRouter(c, ctx),
   appmesh: async (c, ctx) => (await import('./appmesh/index.js')).createRouter(c, ctx),
   alb: async (c, ctx) => (await import('./alb/index.js')).createRouter(c, ctx),
+  haproxy: async (c, ctx) => (await import('./haproxy/index.js')).createRouter(c, ctx),
 };
 
 export const metricProviderFactories: ByKind<MetricsConfig, MetricProvider> = {
   'builtin-proxy': async (c, ctx) => (await import('./builtin-proxy/index.js')).createMetricProvider(c, ctx),
   cloudwatch: async (c, ctx) => (await import('./cloudwatch/index.js')).createMetricProvider(c, ctx),
+  prometheus: async (c, ctx) => (await import('./prometheus/index.js')).createMetricProvider(c, ctx),
 };
 
 /**

@@ -5,19 +5,33 @@ import { ecsPlatformConfig } from '../providers/ecs/config.js';
 import { appMeshRouterConfig } from '../providers/appmesh/config.js';
 import { albRouterConfig } from '../providers/alb/config.js';
 import { cloudWatchMetricsConfig } from '../providers/cloudwatch/config.js';
+import { dockerPlatformConfig } from '../providers/docker/config.js';
+import { haproxyRouterConfig } from '../providers/haproxy/config.js';
+import { prometheusConfig } from '../providers/prometheus/config.js';
+import { swarmPlatformConfig } from '../providers/swarm/config.js';
 
 /**
  * The provider unions of the spec, discriminated by `kind`. Adding a provider is one entry in one list here
  * (plus its factory in `src/providers/registry.ts`, which the compiler then demands). An unknown kind becomes
  * "unknown platform kind 'dockr'; valid kinds: local" (see `issues.ts`).
  */
-export const platformConfig = z.discriminatedUnion('kind', [localPlatformConfig, ecsPlatformConfig]);
+export const platformConfig = z.discriminatedUnion('kind', [
+  localPlatformConfig,
+  ecsPlatformConfig,
+  dockerPlatformConfig,
+  swarmPlatformConfig,
+]);
 export const routerConfig = z.discriminatedUnion('kind', [
   builtinProxyRouterConfig,
   appMeshRouterConfig,
   albRouterConfig,
+  haproxyRouterConfig,
 ]);
-export const metricsConfig = z.discriminatedUnion('kind', [builtinProxyMetricsConfig, cloudWatchMetricsConfig]);
+export const metricsConfig = z.discriminatedUnion('kind', [
+  builtinProxyMetricsConfig,
+  cloudWatchMetricsConfig,
+  prometheusConfig,
+]);
 
 export type PlatformConfig = z.output<typeof platformConfig>;
 export type RouterConfig = z.output<typeof routerConfig>;

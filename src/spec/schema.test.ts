@@ -108,10 +108,10 @@ describe('canary spec: problems', () => {
   });
 
   it('reports unknown provider kinds with the valid kinds', () => {
-    const issues = issuesOf(doc({ platform: { kind: 'dockr' }, router: { kind: 'nginx' }, metrics: { kind: 'prom' } }));
+    const issues = issuesOf(doc({ platform: { kind: 'nomad' }, router: { kind: 'nginx' }, metrics: { kind: 'prom' } }));
     // Other providers join these unions over time; the message must list every kind the union accepts.
     expect(issues.map((i) => i.message)).toEqual([
-      `unknown platform kind 'dockr'; valid kinds: ${[...PLATFORM_KINDS].sort().join(', ')}`,
+      `unknown platform kind 'nomad'; valid kinds: ${[...PLATFORM_KINDS].sort().join(', ')}`,
       `unknown router kind 'nginx'; valid kinds: ${[...ROUTER_KINDS].sort().join(', ')}`,
       expect.stringMatching(/^unknown metrics kind 'prom'(?: \(did you mean '\w+'\?\))?; valid kinds: /),
     ]);
