@@ -1,15 +1,10 @@
 import {
   DeleteServiceCommand,
-  DeregisterTaskDefinitionCommand,
-  DescribeTaskDefinitionCommand,
   ECSClient,
-  ListTaskDefinitionsCommand,
-  RegisterTaskDefinitionCommand,
   CreateServiceCommand,
   TagResourceCommand,
   UpdateServiceCommand,
   type Service,
-  type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { AppMeshClient } from '@aws-sdk/client-app-mesh';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
@@ -25,8 +20,9 @@ import type { Platform, VersionStatus, VersionTarget } from '../../ports/platfor
 import type { ProviderContext } from '../context.js';
 import type { EcsConfig } from './config.js';
 import { healthyInstances } from './cloud-map.js';
-import { canaryService, canaryTargetGroup, familyOf, versionTags } from './service-spec.js';
-import { appContainerName, canaryTaskDefinition, meshIdentity, sameContainers } from './task-definition.js';
+import { TaskDefinitions } from './task-definitions.js';
+import { canaryService, canaryTargetGroup, familyOf } from './service-spec.js';
+import { meshIdentity } from './task-definition.js';
 
 /** Tests shorten backoff; everything else comes from the config. */
 export interface EcsPlatformOptions {
@@ -41,8 +37,7 @@ export class EcsPlatform implements Platform {
   private readonly mesh: AppMeshClient;
   private readonly aws: AwsRunner;
   private readonly lookup: EcsServiceLookup;
-  /** Task definitions are immutable: one read per ARN. */
-  private readonly taskDefs = new Map<string, TaskDefinition>();
+  private readonly taskDefs: TaskDefinitions;
 
   constructor(
     private readonly config: EcsConfig,
@@ -55,6 +50,7 @@ export class EcsPlatform implements Platform {
     this.mesh = new AppMeshClient(client);
     if (endpointOverridden(config)) useEmulatorCompat(this.mesh);
     this.aws = new AwsRunner('ecs', config.maxAttempts, opts.retryBaseDelayMs);
+    this.taskDefs = new TaskDefinitions(this.ecs, this.aws, config);
     this.lookup = new EcsServiceLookup(this.ecs, this.aws, config.cluster, config.service);
   }
 
@@ -70,11 +66,11 @@ export class EcsPlatform implements Platform {
       );
     }
     const name = versionResourceName(this.config.service, target.version);
-    const stableTd = await this.taskDefinition(stable.taskDefinition, signal);
+    const stableTd = await this.taskDefs.get(stable.taskDefinition, signal);
     const mesh = meshIdentity(stableTd, this.config.envoyContainer);
     // Envoy fetches its configuration for its own node at start: the node must exist before the tasks do.
     if (mesh) await new VirtualNodes(this.mesh, this.aws, mesh.mesh).ensureFrom(mesh.virtualNode, name, name, signal);
-    const tdArn = await this.registerCanaryTaskDefinition(stableTd, name, target.version, mesh !== undefined, signal);
+    const tdArn = await this.taskDefs.registerCanary(stableTd, name, target.version, mesh !== undefined, signal);
     const input = canaryService(stable, {
       name,
       base: this.config.service,
@@ -146,14 +142,9 @@ export class EcsPlatform implements Platform {
       );
     }
     // A service we named owns its whole family; the seed's family may hold the user's history: only its revision.
-    const arns = svc && svc.serviceName !== own ? [svc.taskDefinition!] : await this.activeRevisions(own, signal);
-    for (const arn of arns) {
-      await this.ignoreMissing(() =>
-        this.aws.run('DeregisterTaskDefinition', `task definition ${arn}`, signal, (s) =>
-          this.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }), { abortSignal: s }),
-        ),
-      );
-    }
+    const arns =
+      svc && svc.serviceName !== own ? [svc.taskDefinition!] : await this.taskDefs.activeRevisions(own, signal);
+    await this.taskDefs.deregister(arns, signal);
     await this.deleteOwnNode(svc, own, signal);
   }
 
@@ -205,7 +196,7 @@ export class EcsPlatform implements Platform {
     };
     const tg = svc.loadBalancers?.[0]?.targetGroupArn;
     if (tg) refs.targetGroupArn = tg;
-    const td = tdArn ? await this.taskDefinition(tdArn, signal) : undefined;
+    const td = tdArn ? await this.taskDefs.get(tdArn, signal) : undefined;
     const mesh = td && meshIdentity(td, this.config.envoyContainer);
     if (mesh) Object.assign(refs, { mesh: mesh.mesh, virtualNode: mesh.virtualNode });
     let message = failed ? (primary?.rolloutStateReason ?? 'ECS deployment failed') : undefined;
@@ -226,69 +217,10 @@ export class EcsPlatform implements Platform {
     };
   }
 
-  private async taskDefinition(arn: string, signal: AbortSignal): Promise<TaskDefinition> {
-    const cached = this.taskDefs.get(arn);
-    if (cached) return cached;
-    const out = await this.aws.run('DescribeTaskDefinition', `task definition ${arn}`, signal, (s) =>
-      this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }), { abortSignal: s }),
-    );
-    const td = { ...out.taskDefinition!, ...(out.tags ? { tags: out.tags } : {}) } as TaskDefinition & {
-      tags?: unknown;
-    };
-    if (/:\d+$/.test(arn)) this.taskDefs.set(arn, td);
-    return td;
-  }
-
-  /** Registers the canary's task definition, or reuses the latest one if a crashed deploy registered it already. */
-  private async registerCanaryTaskDefinition(
-    stableTd: TaskDefinition,
-    family: string,
-    version: string,
-    inMesh: boolean,
-    signal: AbortSignal,
-  ): Promise<string> {
-    const container = appContainerName(stableTd, this.config.envoyContainer, this.config.container);
-    const image = this.config.image.replaceAll('{version}', version);
-    const [latest] = (await this.activeRevisions(family, signal)).slice(-1);
-    const stableTags = (stableTd as TaskDefinition & { tags?: { key?: string; value?: string }[] }).tags;
-    const input = canaryTaskDefinition(stableTd, {
-      family,
-      container,
-      image,
-      envoyContainer: this.config.envoyContainer,
-      ...(inMesh ? { virtualNode: family } : {}),
-      tags: versionTags(stableTags, this.config.service, version, 'canary'),
-    });
-    if (latest && sameContainers(await this.taskDefinition(latest, signal), input)) return latest;
-    const out = await this.aws.run('RegisterTaskDefinition', `task definition family ${family}`, signal, (s) =>
-      this.ecs.send(new RegisterTaskDefinitionCommand(input), { abortSignal: s }),
-    );
-    return out.taskDefinition!.taskDefinitionArn!;
-  }
-
-  /** ACTIVE revisions of exactly this family, oldest first. */
-  private async activeRevisions(family: string, signal: AbortSignal): Promise<string[]> {
-    const arns: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const out = await this.aws.run('ListTaskDefinitions', `task definition family ${family}`, signal, (s) =>
-        this.ecs.send(
-          new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE', sort: 'ASC', nextToken }),
-          {
-            abortSignal: s,
-          },
-        ),
-      );
-      arns.push(...(out.taskDefinitionArns ?? []).filter((a) => familyOf(a) === family));
-      nextToken = out.nextToken;
-    } while (nextToken);
-    return arns;
-  }
-
   /** Best effort: the route may still name the node (the router deletes it at finalize then). */
   private async deleteOwnNode(svc: Service | undefined, own: string, signal: AbortSignal): Promise<void> {
     if (svc && svc.serviceName !== own) return;
-    const td = svc?.taskDefinition ? await this.taskDefinition(svc.taskDefinition, signal) : undefined;
+    const td = svc?.taskDefinition ? await this.taskDefs.get(svc.taskDefinition, signal) : undefined;
     const mesh = td && meshIdentity(td, this.config.envoyContainer);
     if (!mesh || mesh.virtualNode !== own) return;
     try {
