@@ -18,6 +18,7 @@ export type ByKind<U extends { kind: string }, P> = {
 
 export const platformFactories: ByKind<PlatformConfig, Platform> = {
   local: async (c, ctx) => (await import('./local/index.js')).createPlatform(c, ctx),
+  kubernetes: async (c, ctx) => (await import('./kubernetes/index.js')).createPlatform(c, ctx),
   ecs: async (c, ctx) => (await import('./ecs/index.js')).createPlatform(c, ctx),
   docker: async (c, ctx) => (await import('./docker/index.js')).createPlatform(c, ctx),
   swarm: async (c, ctx) => (await import('./swarm/index.js')).createPlatform(c, ctx),
@@ -25,6 +26,9 @@ export const platformFactories: ByKind<PlatformConfig, Platform> = {
 
 export const routerFactories: ByKind<RouterConfig, TrafficRouter> = {
   'builtin-proxy': async (c, ctx) => (await import('./builtin-proxy/index.js')).createRouter(c, ctx),
+  'gateway-api': async (c, ctx) => (await import('./gateway-api/index.js')).createRouter(c, ctx),
+  istio: async (c, ctx) => (await import('./istio/index.js')).createRouter(c, ctx),
+  smi: async (c, ctx) => (await import('./smi/index.js')).createRouter(c, ctx),
   appmesh: async (c, ctx) => (await import('./appmesh/index.js')).createRouter(c, ctx),
   alb: async (c, ctx) => (await import('./alb/index.js')).createRouter(c, ctx),
   haproxy: async (c, ctx) => (await import('./haproxy/index.js')).createRouter(c, ctx),

@@ -1,6 +1,10 @@
 import * as z from 'zod';
 import { builtinProxyMetricsConfig, builtinProxyRouterConfig } from '../providers/builtin-proxy/config.js';
 import { localPlatformConfig } from '../providers/local/config.js';
+import { kubernetesPlatformConfig } from '../providers/kubernetes/config.js';
+import { gatewayApiRouterConfig } from '../providers/gateway-api/config.js';
+import { istioRouterConfig } from '../providers/istio/config.js';
+import { smiRouterConfig } from '../providers/smi/config.js';
 import { ecsPlatformConfig } from '../providers/ecs/config.js';
 import { appMeshRouterConfig } from '../providers/appmesh/config.js';
 import { albRouterConfig } from '../providers/alb/config.js';
@@ -16,12 +20,16 @@ import { swarmPlatformConfig } from '../providers/swarm/config.js';
  * "unknown platform kind 'dockr'; valid kinds: local" (see `issues.ts`).
  */
 export const platformConfig = z.discriminatedUnion('kind', [
+  kubernetesPlatformConfig,
   localPlatformConfig,
   ecsPlatformConfig,
   dockerPlatformConfig,
   swarmPlatformConfig,
 ]);
 export const routerConfig = z.discriminatedUnion('kind', [
+  gatewayApiRouterConfig,
+  istioRouterConfig,
+  smiRouterConfig,
   builtinProxyRouterConfig,
   appMeshRouterConfig,
   albRouterConfig,
