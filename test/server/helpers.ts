@@ -85,6 +85,7 @@ export async function testServer(opts: { analyzer?: Analyzer; heartbeatMs?: numb
     tokens,
     as: (role) => ({ authorization: `Bearer ${tokens[role]}` }),
     pump(rate = 0) {
+      clearInterval(timer);
       timer = setInterval(() => {
         const w = router.canary ? Math.round(router.canaryWeight) : 0;
         if (router.stable) metrics.record(router.stable.version, 100 - w, 0);
