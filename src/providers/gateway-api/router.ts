@@ -44,6 +44,8 @@ export class GatewayApiRouter implements TrafficRouter {
   async setWeight(canaryWeight: number, signal: AbortSignal): Promise<void> {
     checkWeight(canaryWeight);
     await this.write(signal, (state) => {
+      // Without a canary only 0% makes sense: everything already goes to stable.
+      if (state && !state.canary && canaryWeight === 0) return { state, percent: 0 };
       if (!state?.canary) {
         throw new ProviderError(`HTTPRoute ${this.path}: no canary reconciled yet`, this.kind, false);
       }

@@ -60,6 +60,8 @@ export class IstioRouter implements TrafficRouter {
   async setWeight(canaryWeight: number, signal: AbortSignal): Promise<void> {
     checkWeight(canaryWeight);
     await this.writeRoute(signal, (state) => {
+      // Without a canary only 0% makes sense: everything already goes to stable.
+      if (state && !state.canary && canaryWeight === 0) return { state, percent: 0 };
       if (!state?.canary)
         throw new ProviderError(`VirtualService ${this.vsName}: no canary reconciled yet`, this.kind, false);
       return { state, percent: canaryWeight };

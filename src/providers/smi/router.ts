@@ -41,6 +41,8 @@ export class SmiRouter implements TrafficRouter {
   async setWeight(canaryWeight: number, signal: AbortSignal): Promise<void> {
     checkWeight(canaryWeight);
     await this.write(signal, (state) => {
+      // Without a canary only 0% makes sense: everything already goes to stable.
+      if (state && !state.canary && canaryWeight === 0) return { state, percent: 0 };
       if (!state?.canary)
         throw new ProviderError(`TrafficSplit ${this.name}: no canary reconciled yet`, this.kind, false);
       return { state, percent: canaryWeight };
