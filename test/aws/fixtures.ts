@@ -8,8 +8,10 @@ import {
 import {
   CreateClusterCommand,
   CreateServiceCommand,
+  CreateTaskSetCommand,
   ECSClient,
   RegisterTaskDefinitionCommand,
+  UpdateServicePrimaryTaskSetCommand,
 } from '@aws-sdk/client-ecs';
 import {
   CreateHttpNamespaceCommand,
@@ -41,6 +43,7 @@ export const REGIONS = {
   setup: 'eu-central-1',
   errors: 'ap-southeast-2',
   conformance: 'ca-central-1',
+  taskSet: 'eu-north-1',
 };
 
 export function clientConfig(endpoint: string, region: string): { region: string; endpoint: string } {
@@ -239,7 +242,12 @@ export interface AlbStack {
  * target group A, a second target group B for canaries, an ALB whose listener's default action and one path rule
  * forward to A.
  */
-export async function createAlbStack(endpoint: string, region: string, prefix: string): Promise<AlbStack> {
+export async function createAlbStack(
+  endpoint: string,
+  region: string,
+  prefix: string,
+  external = false,
+): Promise<AlbStack> {
   const cfg = clientConfig(endpoint, region);
   const ecs = new ECSClient(cfg);
   const ec2 = new EC2Client(cfg);
@@ -296,21 +304,56 @@ export async function createAlbStack(endpoint: string, region: string, prefix: s
         cpu: '256',
         memory: '512',
         containerDefinitions: [
-          { name: 'app', image: 'registry.example/web:1.0', essential: true, portMappings: [{ containerPort: 8080 }] },
+          // Container-level memory: moto's task-set emulation sums it when placing tasks.
+          {
+            name: 'app',
+            image: 'registry.example/web:1.0',
+            essential: true,
+            memory: 256,
+            portMappings: [{ containerPort: 8080 }],
+          },
         ],
       }),
     );
-    await ecs.send(
-      new CreateServiceCommand({
-        cluster,
-        serviceName: 'web',
-        taskDefinition: td.taskDefinition!.taskDefinitionArn,
-        desiredCount: 2,
-        launchType: 'FARGATE',
-        networkConfiguration: await network(endpoint, region, prefix),
-        loadBalancers: [{ targetGroupArn: targetGroups[0], containerName: 'app', containerPort: 8080 }],
-      }),
-    );
+    const networkConfiguration = await network(endpoint, region, prefix);
+    const loadBalancers = [{ targetGroupArn: targetGroups[0], containerName: 'app', containerPort: 8080 }];
+    if (external) {
+      // EXTERNAL deployment controller: the service holds task sets; the seed set (no externalId) is PRIMARY.
+      await ecs.send(
+        new CreateServiceCommand({
+          cluster,
+          serviceName: 'web',
+          desiredCount: 2,
+          deploymentController: { type: 'EXTERNAL' },
+        }),
+      );
+      const set = await ecs.send(
+        new CreateTaskSetCommand({
+          cluster,
+          service: 'web',
+          taskDefinition: td.taskDefinition!.taskDefinitionArn,
+          launchType: 'FARGATE',
+          networkConfiguration,
+          loadBalancers,
+          scale: { unit: 'PERCENT', value: 100 },
+        }),
+      );
+      await ecs.send(
+        new UpdateServicePrimaryTaskSetCommand({ cluster, service: 'web', primaryTaskSet: set.taskSet!.taskSetArn }),
+      );
+    } else {
+      await ecs.send(
+        new CreateServiceCommand({
+          cluster,
+          serviceName: 'web',
+          taskDefinition: td.taskDefinition!.taskDefinitionArn,
+          desiredCount: 2,
+          launchType: 'FARGATE',
+          networkConfiguration,
+          loadBalancers,
+        }),
+      );
+    }
     return {
       cluster,
       service: 'web',

@@ -1,6 +1,6 @@
 import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, UnsupportedError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import { silentLogger } from '../../logger.js';
 import { ecsPlatformConfig } from './config.js';
 import { createPlatform } from './index.js';
@@ -44,11 +44,11 @@ describe('ecs config', () => {
     expect(ecsPlatformConfig.safeParse({ ...base, image: 'web:latest' }).success).toBe(false);
     expect(ecsPlatformConfig.safeParse({ ...base, accessKey: 'x' }).success).toBe(false);
   });
-  it('says plainly that the task-set flavour is not there yet', async () => {
+  it('builds the task-set flavour for services with the EXTERNAL deployment controller', async () => {
     const config = ecsPlatformConfig.parse({ ...base, flavour: 'task-set' });
-    await expect(createPlatform(config, { service: 'web', dataDir: '/tmp', log: silentLogger })).rejects.toBeInstanceOf(
-      UnsupportedError,
-    );
+    const platform = await createPlatform(config, { service: 'web', dataDir: '/tmp', log: silentLogger });
+    expect(platform.constructor.name).toBe('EcsTaskSetPlatform');
+    await platform.close();
   });
 });
 

@@ -1,4 +1,3 @@
-import { UnsupportedError } from '../../errors.js';
 import type { Platform } from '../../ports/platform.js';
 import type { ProviderContext } from '../context.js';
 import type { EcsConfig } from './config.js';
@@ -25,12 +24,14 @@ export const kind = 'ecs';
  *
  * `VersionStatus.refs` keys: `cluster`, `serviceName`, `serviceArn`, `taskDefinitionArn`, `family`;
  * `targetGroupArn` behind a load balancer; `mesh` and `virtualNode` when Envoy runs in App Mesh.
+ *
+ * `flavour: task-set` (EXTERNAL deployment controller): versions are task sets of the one service `service`,
+ * labelled with the version as `externalId`; promote makes the canary's set PRIMARY. Adds `refs.taskSetArn`.
  */
 export async function createPlatform(config: EcsConfig, ctx: ProviderContext): Promise<Platform> {
   if (config.flavour === 'task-set') {
-    throw new UnsupportedError(
-      'platform.flavour task-set (EXTERNAL deployment controller) is not implemented yet; use flavour: service',
-    );
+    const { EcsTaskSetPlatform } = await import('./task-set-platform.js');
+    return new EcsTaskSetPlatform(config, ctx);
   }
   const { EcsPlatform } = await import('./ecs-platform.js');
   return new EcsPlatform(config, ctx);
