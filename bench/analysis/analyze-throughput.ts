@@ -1,0 +1,86 @@
+/**
+ * Throughput of `chimera analyze`: generates N NDJSON lines (many interleaved streams), pipes them through the
+ * real CLI as a child process and reports lines per second.
+ *
+ *   npx tsx bench/analysis/analyze-throughput.ts [lines=1000000] [streams=1000]
+ *
+ * Uses dist/ (`npm run build`; or the directory in CHIMERA_DIST) when it exists, else runs the TypeScript through
+ * tsx. Prints JSON and a table.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rng } from '../../src/testing/analysis-sim.js';
+
+const lines = Number(process.argv[2] ?? 1_000_000);
+const streams = Number(process.argv[3] ?? 1000);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+// The input: each stream a canary at 10 % of 100 requests per batch; one stream in ten fails 5 %.
+const r = rng(1);
+const parts: string[] = [];
+for (let i = 0; i < lines; i++) {
+  const id = `s${i % streams}`;
+  const bad = i % streams < streams / 10;
+  const ce = r() < (bad ? 0.5 : 0.01) ? 1 : 0;
+  const be = r() < 0.09 ? 1 : 0;
+  parts.push(
+    `{"id":"${id}","t":${Math.floor(i / streams)},"canary":{"requests":10,"errors":${ce}},"baseline":{"requests":90,"errors":${be}}}`,
+  );
+}
+const input = parts.join('\n') + '\n';
+
+const dir = mkdtempSync(join(tmpdir(), 'chimera-bench-'));
+const dist = process.env.CHIMERA_DIST ?? join(root, 'dist');
+const built = existsSync(join(dist, 'cli/main.js'));
+const entry = join(dir, 'entry.mjs');
+const mainUrl = pathToFileURL(built ? join(dist, 'cli/main.js') : join(root, 'src/cli/main.ts')).href;
+writeFileSync(entry, `import { main } from ${JSON.stringify(mainUrl)};\nawait main(process.argv);\n`);
+const args = built ? [entry, 'analyze'] : ['--import', 'tsx', entry, 'analyze'];
+
+const started = process.hrtime.bigint();
+const child = spawn(process.execPath, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+let outLines = 0;
+let firstOutput: bigint | null = null;
+child.stdout.on('data', (c: Buffer) => {
+  firstOutput ??= process.hrtime.bigint();
+  for (let i = 0; i < c.length; i++) if (c[i] === 10) outLines++;
+});
+// CPU time of the child from /proc (Linux), sampled until it exits: on a shared machine wall time mostly
+// measures the neighbours.
+let cpuSeconds: number | null = null;
+const sampler = setInterval(() => {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    cpuSeconds = (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    // Gone, or not Linux.
+  }
+}, 100);
+child.stdin.end(input);
+const code: number | null = await new Promise((resolve) => child.on('close', resolve));
+clearInterval(sampler);
+const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+const result = {
+  lines,
+  streams,
+  outputLines: outLines,
+  exitCode: code,
+  seconds: Number(seconds.toFixed(2)),
+  linesPerSecond: Math.round(lines / seconds),
+  cpuSeconds,
+  linesPerCpuSecond: cpuSeconds ? Math.round(lines / cpuSeconds) : null,
+  startupSeconds: firstOutput === null ? null : Number((Number(firstOutput - started) / 1e9).toFixed(2)),
+  runtime: built ? 'dist (compiled)' : 'tsx',
+  loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
+};
+process.stdout.write(JSON.stringify(result, null, 2) + '\n\n');
+process.stdout.write(
+  '| lines | streams | wall s | lines/s | CPU s | lines per CPU s | runtime | load avg |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n',
+);
+process.stdout.write(
+  `| ${lines} | ${streams} | ${result.seconds} | ${result.linesPerSecond} | ${cpuSeconds ?? '–'} | ${result.linesPerCpuSecond ?? '–'} | ${result.runtime} | ${result.loadAverage1m} |\n`,
+);
+if (outLines !== lines || code !== 0) process.exitCode = 1;
