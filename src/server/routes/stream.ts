@@ -3,6 +3,18 @@ import type { FastifyInstance } from 'fastify';
 import type { HubEvent } from '../event-hub.js';
 import { parseBody, streamQuery } from '../schemas.js';
 
+/** Each event is serialised once, however many clients receive it (1 000 dashboards: 1 000× less JSON work). */
+const frames = new WeakMap<HubEvent, string>();
+function frameOf(e: HubEvent): string {
+  let frame = frames.get(e);
+  if (frame === undefined) {
+    const data = JSON.stringify({ rolloutId: e.rolloutId, service: e.service, data: e.data });
+    frame = `id: ${e.id}\nevent: ${e.type}\ndata: ${data}\n\n`;
+    frames.set(e, frame);
+  }
+  return frame;
+}
+
 /** A client this far behind is dropped; it reconnects with Last-Event-ID and catches up from the replay buffer. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -40,9 +52,7 @@ export function streamRoutes(app: FastifyInstance): void {
     metrics.sseClients.inc();
 
     const send = (e: HubEvent): void => {
-      res.write(
-        `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify({ rolloutId: e.rolloutId, service: e.service, data: e.data })}\n\n`,
-      );
+      res.write(frameOf(e));
       if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
     };
     // Subscribe before replaying so nothing published in between is lost; replayed ids are skipped when live.
