@@ -12,6 +12,7 @@ import type { LoadedSpec } from '../spec/load.js';
 import { planFromSpec } from '../spec/plan.js';
 import { systemClock, type Clock } from './clock.js';
 import { putPendingCommand } from './pending-commands.js';
+import { putApproval } from '../gates/approvals.js';
 import { LeaseHeldError, RolloutDriver } from './rollout-driver.js';
 import { portsForSpec, type RolloutPorts } from './rollout-ports.js';
 import { ensureStable } from './stable.js';
@@ -23,6 +24,8 @@ export interface ControllerOptions {
   clock?: Clock;
   /** Destinations every rollout notifies besides those in its spec (server-wide). */
   notifiers?: Notifier[];
+  /** The server's public URL: notifications and hooks link to `<serverUrl>/rollouts/<id>`. */
+  serverUrl?: string;
   /** Override how ports are built (tests inject fakes). */
   portsFor?: (loaded: LoadedSpec) => Promise<RolloutPorts>;
 }
@@ -163,6 +166,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
       clock: this.clock,
       log: this.opts.log.child({ rollout: id }),
       measureEveryMs: loaded.spec.spec.analysis.interval,
+      rolloutUrl: (rid) => this.rolloutUrl(rid),
     });
     driver.on('state', (s) => this.emit('state', s));
     driver.on('log', (s, e) => this.emit('log', s, e));
@@ -188,7 +192,34 @@ export class Controller extends EventEmitter<ControllerEvents> {
       dataDir: this.opts.dataDir,
       log: this.opts.log,
       ...(this.opts.notifiers ? { notifiers: this.opts.notifiers } : {}),
+      store: this.store,
+      rolloutUrl: (rid) => this.rolloutUrl(rid),
     });
+  }
+
+  /** The dashboard page of a rollout, when the server URL is known. */
+  rolloutUrl(id: string): string | undefined {
+    const base = this.opts.serverUrl ?? process.env.CHIMERA_SERVER_URL;
+    return base ? `${base.replace(/\/+$/, '')}/rollouts/${encodeURIComponent(id)}` : undefined;
+  }
+
+  /**
+   * Answers the manual-approval gate the service's rollout (or a rollout id) waits at. The answer goes through
+   * the store, so it reaches whichever controller drives the rollout. ConflictError when nothing waits.
+   */
+  async approve(serviceOrId: string, by?: string, approved = true): Promise<RolloutState> {
+    const state = await this.findTarget(serviceOrId);
+    const gate = state.gate;
+    if (TERMINAL_PHASES.includes(state.phase) || !gate || gate.passed === true || state.phase === 'paused') {
+      throw new ConflictError(`rollout ${state.id} of '${state.service}' is not waiting at a gate (${state.phase})`);
+    }
+    await putApproval(this.store, state.id, {
+      point: gate.point,
+      approved,
+      by: by && by.trim() !== '' ? by.slice(0, 80) : 'an operator',
+      at: this.clock.now(),
+    });
+    return state;
   }
 
   private async stableVersion(loaded: LoadedSpec): Promise<string> {

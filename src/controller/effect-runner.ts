@@ -16,7 +16,7 @@ export class EffectRunner {
     private readonly timeoutMs = 60_000,
   ) {}
 
-  async run(effect: Exclude<Effect, { type: 'notify' }>, state: RolloutState): Promise<RolloutEvent[]> {
+  async run(effect: Exclude<Effect, { type: 'notify' | 'run-gate' }>, state: RolloutState): Promise<RolloutEvent[]> {
     const signal = AbortSignal.timeout(this.timeoutMs);
     try {
       switch (effect.type) {

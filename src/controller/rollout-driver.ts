@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { effectsToResume, step } from '../core/engine.js';
 import type { Measurement } from '../core/measurement.js';
-import type { Command, Effect, LogEntry, RolloutEvent, RolloutState } from '../core/rollout.js';
+import type { Command, Effect, GatePoint, LogEntry, RolloutEvent, RolloutState } from '../core/rollout.js';
 import { TERMINAL_PHASES } from '../core/rollout.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -22,6 +22,8 @@ export interface DriverOptions {
   pollMs?: number;
   /** A lease not renewed for this long may be taken over by another controller. */
   leaseTtlMs?: number;
+  /** Link to a rollout's dashboard page, sent with notifications and to hooks. */
+  rolloutUrl?: (id: string) => string | undefined;
 }
 
 export interface DriverEvents {
@@ -40,7 +42,11 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
   private readonly runner: EffectRunner;
   private readonly lease: RolloutLease;
   private readonly commands: Array<{ command: Command; by?: string }> = [];
-  private readonly retry: Array<Exclude<Effect, { type: 'notify' }>> = [];
+  private readonly retry: Array<Exclude<Effect, { type: 'notify' | 'run-gate' }>> = [];
+  /** The blocking gate running now (its hooks may wait hours for an approval: they never hold up the loop). */
+  private gateRun?: { point: GatePoint; stop: AbortController };
+  private readonly gateEvents: RolloutEvent[] = [];
+  private readonly informing = new Set<Promise<void>>();
   private wake?: () => void;
   private nextMeasureAt = 0;
 
@@ -85,6 +91,9 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
         await this.pause(signal);
       }
     } finally {
+      this.gateRun?.stop.abort();
+      // Informational hooks (post-rollout, rollback) finish before the rollout is handed back.
+      await Promise.allSettled([...this.informing]);
       await this.lease.release().catch(() => undefined);
     }
     return this.state;
@@ -115,6 +124,8 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
       const c = this.commands.shift()!;
       await this.apply({ type: 'command', command: c.command, ...(c.by ? { by: c.by } : {}) });
     }
+    for (const e of this.gateEvents.splice(0)) await this.apply(e);
+    this.dropStaleGate();
     const { phase } = this.state;
     if (phase === 'deploying') {
       await this.pollCanary(signal);
@@ -186,10 +197,60 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
       this.notify(effect.entry);
       return;
     }
+    if (effect.type === 'run-gate') {
+      this.runGate(effect.point, effect.informational === true);
+      return;
+    }
     const events = await this.runner.run(effect, this.state);
     for (const e of events) {
       if (e.type === 'effect-failed' && e.retriable) this.retry.push(effect);
       await this.apply(e);
+    }
+  }
+
+  /**
+   * Runs a gate's hooks in the background; a blocking gate's result comes back as a `gate-result` event on the
+   * next cycle. Without hooks configured (a plan from an older spec) the gate passes at once.
+   */
+  private runGate(point: GatePoint, informational: boolean): void {
+    const gates = this.ports.gates;
+    const state = this.state;
+    if (!informational) {
+      if (this.gateRun?.point === point && !this.gateRun.stop.signal.aborted) return;
+      this.gateRun?.stop.abort();
+    }
+    const stop = new AbortController();
+    if (!informational) this.gateRun = { point, stop };
+    const work = (async () => {
+      try {
+        const out = gates
+          ? await gates.run(point, state, stop.signal)
+          : { passed: true, reason: 'no hooks configured', onFailure: 'rollback' as const };
+        if (informational) {
+          this.opts.log.info({ point, passed: out.passed, reason: out.reason }, 'informational hook finished');
+          return;
+        }
+        if (stop.signal.aborted) return;
+        this.gateEvents.push({ type: 'gate-result', point, ...out });
+        this.wake?.();
+      } catch (err) {
+        if (!stop.signal.aborted) this.opts.log.warn({ point, err: errorMessage(err) }, 'gate failed to run');
+      } finally {
+        if (this.gateRun?.stop === stop) this.gateRun = undefined;
+      }
+    })();
+    if (informational) {
+      this.informing.add(work);
+      void work.finally(() => this.informing.delete(work));
+    }
+  }
+
+  /** The rollout left the gate (aborted, promoted by hand): stop its hooks. */
+  private dropStaleGate(): void {
+    const g = this.state.gate;
+    if (this.gateRun && (g === undefined || g.point !== this.gateRun.point || g.passed === true)) {
+      this.gateRun.stop.abort();
+      this.gateRun = undefined;
     }
   }
 
@@ -207,7 +268,8 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
         weight: r.weight,
         reason: r.reason,
       };
-      n.notify({ rollout, entry }, AbortSignal.timeout(30_000)).catch((err: unknown) =>
+      const url = this.opts.rolloutUrl?.(r.id);
+      n.notify({ rollout, entry, ...(url ? { url } : {}) }, AbortSignal.timeout(30_000)).catch((err: unknown) =>
         this.opts.log.warn({ notifier: n.kind, err: errorMessage(err) }, 'notification failed'),
       );
     }

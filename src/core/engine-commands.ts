@@ -1,5 +1,6 @@
 import type { Draft } from './engine-draft.js';
 import { fmtDuration, isTerminal, where, who } from './engine-draft.js';
+import { rerunGate } from './engine-gates.js';
 import { pause, snapshot, startPromotion, startRollback } from './engine-phases.js';
 import type { Command, Phase } from './rollout.js';
 
@@ -71,6 +72,8 @@ function resume(d: Draft, actor: string, reject: (why: string) => void): void {
     { ...snapshot(d.state), by: actor, stepIntervalMs: plan.stepIntervalMs },
     { pausedFrom: undefined, stepStartedAt: d.now },
   );
+  // Held by a failed gate (or paused while one ran): the gate runs again.
+  rerunGate(d);
 }
 
 function skipAnalysis(d: Draft, actor: string): void {

@@ -1,6 +1,7 @@
 import type { Analyzer } from '../ports/analyzer.js';
 import type { Draft } from './engine-draft.js';
 import { fmtDuration, oneLine } from './engine-draft.js';
+import { passGate } from './engine-gates.js';
 import { startPromotion, startRollback } from './engine-phases.js';
 import type { AnalysisProgress, RolloutEvent } from './rollout.js';
 
@@ -24,6 +25,7 @@ export function freshAnalysis(analyzer: Analyzer, now: number | undefined, skipp
 /** pending → deploying: start the canary beside the stable version. */
 export function onStart(d: Draft): void {
   if (d.phase !== 'pending') return;
+  if (!passGate(d, 'pre-rollout')) return;
   const { plan, toVersion, fromVersion } = d.state;
   d.moveTo(
     'deploying',

@@ -25,14 +25,16 @@ export function snapshot(state: RolloutState): Evidence {
 /** All traffic back to the stable version; the controller then removes the canary. */
 export function startRollback(d: Draft, reason: string, data: Evidence = {}): void {
   const data0 = { ...snapshot(d.state), ...data };
-  d.moveTo('rolling_back', 'rollback-started', reason, data0, { weight: 0, pausedFrom: undefined });
+  d.moveTo('rolling_back', 'rollback-started', reason, data0, { weight: 0, pausedFrom: undefined, gate: undefined });
   d.effect({ type: 'rollback' });
+  // The `rollback` hook only informs: it runs after the rollback effect, so it can never delay it.
+  if (d.state.plan.gates?.includes('rollback')) d.effect({ type: 'run-gate', point: 'rollback', informational: true });
 }
 
 /** All traffic to the canary, which then becomes the stable version. */
 export function startPromotion(d: Draft, reason: string, data: Evidence = {}): void {
   const data0 = { ...snapshot(d.state), ...data };
-  d.moveTo('promoting', 'promotion-started', reason, data0, { weight: 100, pausedFrom: undefined });
+  d.moveTo('promoting', 'promotion-started', reason, data0, { weight: 100, pausedFrom: undefined, gate: undefined });
   d.effect({ type: 'promote' });
 }
 

@@ -2,6 +2,7 @@ import type { Analyzer } from '../ports/analyzer.js';
 import { countsDelta, invalidCounts } from './engine-deltas.js';
 import type { Draft } from './engine-draft.js';
 import { fmtDuration, oneLine, where } from './engine-draft.js';
+import { passGate, waitingAtGate } from './engine-gates.js';
 import { applyInconclusive, startPromotion, startRollback } from './engine-phases.js';
 import type { AnalysisBatch, Decision, Measurement, VersionCounts } from './measurement.js';
 
@@ -30,6 +31,8 @@ export function onMeasurement(d: Draft, m: Measurement, analyzer: Analyzer): voi
 /** Advancing and the step deadline, evaluated on every measurement and tick while progressing. */
 export function evaluateStep(d: Draft): void {
   const s = d.state;
+  // Waiting at a gate: the gate's own deadline applies, not the step's.
+  if (waitingAtGate(s)) return;
   const { plan } = s;
   const elapsed = d.now - (s.stepStartedAt ?? d.now);
   const failures = s.analysis.consecutiveMetricFailures;
@@ -90,6 +93,8 @@ function advance(d: Draft, elapsed: number): void {
     basis,
   };
   const toWeight = steps[next];
+  const gateData = { ...data, toWeight: toWeight ?? 100 };
+  if (!passGate(d, toWeight === undefined ? 'confirm-promotion' : 'confirm-traffic-increase', gateData)) return;
   if (toWeight === undefined) {
     startPromotion(
       d,

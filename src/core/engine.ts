@@ -31,9 +31,11 @@ import type { Analyzer } from '../ports/analyzer.js';
 import { onCommand } from './engine-commands.js';
 import { checkDeployTimeout, freshAnalysis, onCanaryStatus, onStart } from './engine-deploy.js';
 import { Draft, fmtDuration, isTerminal, makeEntry, oneLine } from './engine-draft.js';
+import { informGate, onGateResult, waitingAtGate } from './engine-gates.js';
 import { snapshot, startRollback } from './engine-phases.js';
 import { evaluateStep, onMeasurement } from './engine-progress.js';
 import type { Effect, RolloutEvent, RolloutPlan, RolloutState, Transition } from './rollout.js';
+import { TERMINAL_PHASES } from './rollout.js';
 
 export interface EngineOptions {
   /** Pure analyzer for this rollout (its state is persisted in `state.analysis.state`). */
@@ -130,6 +132,14 @@ export function step(state: RolloutState, event: RolloutEvent, now: number, opts
           { ...snapshot(state), weight: 100, durationMs: now - state.createdAt },
           { weight: 100, finishedAt: now },
         );
+        informGate(d, 'post-rollout');
+      }
+      break;
+    case 'gate-result':
+      if (onGateResult(d, event)) {
+        // Passed: take the path the gate guarded again; it now finds the gate open.
+        if (event.point === 'pre-rollout') onStart(d);
+        else if (d.phase === 'progressing') evaluateStep(d);
       }
       break;
     case 'rolled-back':
@@ -152,6 +162,15 @@ export function step(state: RolloutState, event: RolloutEvent, now: number, opts
  * old controller died may or may not have finished; running it again is safe either way).
  */
 export function effectsToResume(state: RolloutState): Effect[] {
+  const gate: Effect[] =
+    waitingAtGate(state) && state.phase !== 'paused' && !TERMINAL_PHASES.includes(state.phase)
+      ? [{ type: 'run-gate', point: state.gate!.point }]
+      : [];
+  return [...realise(state), ...gate];
+}
+
+function realise(state: RolloutState): Effect[] {
+  if (state.phase === 'paused' && state.pausedFrom === 'pending') return [];
   switch (state.phase) {
     case 'deploying':
       return [{ type: 'deploy-canary' }];

@@ -21,6 +21,9 @@ export type Phase =
   | 'rolled_back'
   | 'failed';
 
+/** Where a gate (hook) runs; see src/core/engine-gates.ts. */
+export type GatePoint = 'pre-rollout' | 'confirm-traffic-increase' | 'confirm-promotion' | 'post-rollout' | 'rollback';
+
 export const TERMINAL_PHASES: readonly Phase[] = ['succeeded', 'rolled_back', 'failed'];
 
 /** What the engine needs from the spec, already validated and converted to numbers (ms, percent). */
@@ -41,6 +44,8 @@ export interface RolloutPlan {
   maxMetricFailures: number;
   /** Promote without a final analysis pass once the last step is healthy. */
   analysisEnabled: boolean;
+  /** Gate points that have at least one hook; absent or empty: no gates. */
+  gates?: GatePoint[];
 }
 
 export interface AnalysisProgress {
@@ -89,6 +94,8 @@ export interface RolloutState {
   finishedAt?: number;
   /** The latest one-line reason, shown by `status`. */
   reason: string;
+  /** A blocking gate the rollout waits at (or has just passed, until the action it guards is taken). */
+  gate?: { point: GatePoint; since: number; passed?: boolean };
   /** Increments on every persisted change; the store rejects a stale write. */
   revision: number;
 }
@@ -105,7 +112,8 @@ export type RolloutEvent =
   | { type: 'command'; command: Command; by?: string }
   | { type: 'effect-failed'; effect: Effect['type']; reason: string; retriable: boolean }
   | { type: 'promoted' }
-  | { type: 'rolled-back' };
+  | { type: 'rolled-back' }
+  | { type: 'gate-result'; point: GatePoint; passed: boolean; reason: string; onFailure?: 'hold' | 'rollback' };
 
 /**
  * Side effects the controller carries out after persisting the new state. Each is idempotent, so running
@@ -116,7 +124,9 @@ export type Effect =
   | { type: 'set-weight'; weight: number }
   | { type: 'promote' }
   | { type: 'rollback' }
-  | { type: 'notify'; entry: LogEntry };
+  | { type: 'notify'; entry: LogEntry }
+  /** Run the hooks of a gate point; blocking ones answer with `gate-result`, informational ones are only logged. */
+  | { type: 'run-gate'; point: GatePoint; informational?: boolean };
 
 /** One line of a rollout's append-only event log. */
 export interface LogEntry {

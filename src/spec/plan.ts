@@ -19,5 +19,7 @@ export function planFromSpec(spec: CanarySpec): RolloutPlan {
     onInconclusive: analysis.onInconclusive,
     maxMetricFailures: analysis.maxMetricFailures,
     analysisEnabled: analysis.enabled,
+    // Gate points with hooks (issue 7); left out when there are none so plans without gates stay as they were.
+    ...(spec.spec.hooks.length > 0 ? { gates: [...new Set(spec.spec.hooks.map((h) => h.type))] } : {}),
   };
 }
