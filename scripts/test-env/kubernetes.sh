@@ -164,17 +164,48 @@ EOF
   log "kube-apiserver ready on https://127.0.0.1:$port (logs in $dir)"
 }
 
+# Server-side apply of every CRD of the groups Chimera uses, then wait until each is Established. Plain curl and
+# awk: this runs before `npm ci` in CI, so it may not rely on node_modules.
 apply_crds() {
-  local mod="$GOMODCACHE"
+  local mod="$GOMODCACHE" dir token port tmp
+  dir="$(cat "$STATE")"
+  token="$(cat "$dir/token")"
+  port="$(cat "$dir/port")"
+  tmp="$(mktemp -d)"
   (cd /tmp && go mod download "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" "istio.io/api@$ISTIO_API_VERSION")
-  # The published Gateway API (standard channel) and Istio CRDs; SMI's published CRDs are apiextensions v1beta1,
-  # which Kubernetes no longer serves, so ours are written in kube/crds/smi.yaml.
-  node "$HERE/kube/apply-crds.mjs" "$KUBECONFIG_OUT" \
+  local api="https://127.0.0.1:$port/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+  local curl=(curl -fsS --max-time 30 --cacert "$dir/pki/ca.crt" -H "Authorization: Bearer $token")
+  local names=() n=0
+  # Gateway API standard channel and Istio's CRDs from their Go modules; SMI's published CRDs are apiextensions
+  # v1beta1, which Kubernetes no longer serves, so ours are restated in kube/crds/smi.yaml.
+  for file in \
     "$mod/sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION/config/crd/standard/gateway.networking.k8s.io_gateways.yaml" \
     "$mod/sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION/config/crd/standard/gateway.networking.k8s.io_gatewayclasses.yaml" \
     "$mod/sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml" \
     "$mod/istio.io/api@$ISTIO_API_VERSION/kubernetes/customresourcedefinitions.gen.yaml" \
-    "$HERE/kube/crds/smi.yaml"
+    "$HERE/kube/crds/smi.yaml"; do
+    rm -f "$tmp"/doc-*.yaml
+    awk -v dir="$tmp" -v base="$n" 'BEGIN { i = base } /^---/ { i++; next } { print > (dir "/doc-" i ".yaml") }' "$file"
+    n=$((n + 1000))
+    for doc in "$tmp"/doc-*.yaml; do
+      grep -q '^kind: CustomResourceDefinition' "$doc" || continue
+      case "$(awk '/^  group: / { print $2; exit }' "$doc")" in
+        gateway.networking.k8s.io | networking.istio.io | split.smi-spec.io | specs.smi-spec.io) ;;
+        *) continue ;;
+      esac
+      local name
+      name="$(awk '/^metadata:/ { m = 1; next } m && /^  name: / { print $2; exit }' "$doc")"
+      "${curl[@]}" -o /dev/null -X PATCH -H 'Content-Type: application/apply-patch+yaml' \
+        --data-binary @"$doc" "$api/$name?fieldManager=chimera-test&force=true" ||
+        { log "applying CRD $name failed"; exit 1; }
+      names+=("$name")
+    done
+  done
+  for name in "${names[@]}"; do
+    wait_for 60 "CRD $name" bash -c "$(printf '%q ' "${curl[@]}") $(printf '%q' "$api/$name") | tr -d ' \\n' | grep -q '\"type\":\"Established\",\"status\":\"True\"'"
+  done
+  rm -rf "$tmp"
+  log "${#names[@]} CRDs established: ${names[*]}"
 }
 
 mkdir -p "$CACHE/kube"
