@@ -34,7 +34,13 @@ export interface GuardResult {
 }
 
 /** Folds a batch into the guards and checks them at level `alpha` (shared by the two guards). */
+const NO_EVIDENCE: Evidence = Object.freeze({}) as Evidence;
+
 export function checkGuards(t: Thresholds, s: GuardState, batch: AnalysisBatch, alpha: number): GuardResult {
+  if (t.maxErrorRate === undefined && t.maxP99LatencyMs === undefined) {
+    // No limits configured: nothing to track (this runs for every batch of every stream).
+    return { state: s, breach: null, evidence: NO_EVIDENCE };
+  }
   const next: GuardState = {
     ...s,
     canaryRequests: s.canaryRequests + batch.canary.requests,

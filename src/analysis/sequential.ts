@@ -82,8 +82,8 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): Analyzer<Sequentia
       eValue: eValue(logE),
       eThreshold: round(1 / alphaErrors),
       ratioUpper: next.errors.upper,
-      ...g.evidence,
     };
+    for (const key in g.evidence) evidence[key] = g.evidence[key]!;
     const counts = `canary ${rate(cn.errors, cn.requests)} errors vs baseline ${rate(bn.errors, bn.requests)}`;
     const lat = latency
       ? readLatencyTest(latency, {
