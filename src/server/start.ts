@@ -44,7 +44,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     throw new ConfigError('TLS needs both --tls-cert and --tls-key');
   }
   const out = opts.out ?? ((line: string) => void process.stdout.write(line + '\n'));
-  const log = opts.log ?? createLogger('chimera-server', process.env.CHIMERA_LOG_LEVEL ?? 'info');
+  const log = opts.log ?? createLogger('chimera-server');
   const tempDir = opts.demo && !opts.dataDir ? await mkdtemp(join(tmpdir(), 'chimera-server-demo-')) : undefined;
   const dataDir = opts.dataDir ?? tempDir ?? process.env.CHIMERA_DATA_DIR ?? '.chimera';
   const store = await openStore(dataDir, log);
