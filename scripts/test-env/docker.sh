@@ -16,6 +16,11 @@ if ! command -v dockerd >/dev/null 2>&1; then
          apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends docker.io >/dev/null; }
 fi
 
+# docker-compose (v1, Debian's package) drives the compose file test; `docker compose` v2 is not packaged here.
+if ! command -v docker-compose >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends docker-compose >/dev/null
+fi
+
 if ! docker info >/dev/null 2>&1; then
   # setsid: the daemon must not die with this script's process group.
   setsid dockerd --bridge=none --iptables=false --ip-masq=false \
