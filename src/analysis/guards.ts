@@ -34,7 +34,7 @@ export interface GuardResult {
 }
 
 /** Folds a batch into the guards and checks them at level `alpha` (shared by the two guards). */
-const NO_EVIDENCE: Evidence = Object.freeze({}) as Evidence;
+const NO_EVIDENCE: Evidence = Object.freeze({});
 
 export function checkGuards(t: Thresholds, s: GuardState, batch: AnalysisBatch, alpha: number): GuardResult {
   if (t.maxErrorRate === undefined && t.maxP99LatencyMs === undefined) {
