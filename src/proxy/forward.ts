@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { VersionCounter } from './counters.js';
+import type { SocketPool } from './raw/upstream-sockets.js';
 import type { Upstream } from './upstreams.js';
 
 /**
@@ -38,6 +39,11 @@ export class LiveBackend {
     const u = this.upstreams[this.next]!;
     this.next = this.next + 1 === this.upstreams.length ? 0 : this.next + 1;
     return u;
+  }
+
+  /** Raw engine: the next endpoint's socket pool. */
+  pickPool(): SocketPool {
+    return this.pick().sockets;
   }
 }
 

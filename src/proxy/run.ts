@@ -18,6 +18,7 @@ export interface ProxyProcessOptions {
   pidFile?: string;
   connectTimeoutMs?: number;
   upstreamTimeoutMs?: number;
+  engine?: 'raw' | 'node';
 }
 
 /** Where the admin token comes from: a token file (created if missing), or an environment variable. */
@@ -45,6 +46,7 @@ export async function runProxyProcess(opts: ProxyProcessOptions): Promise<void> 
     token,
     service: opts.service,
     timeouts: { connectMs: opts.connectTimeoutMs, responseMs: opts.upstreamTimeoutMs },
+    engine: opts.engine,
     log,
   });
   if (opts.pidFile) {

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, Server } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -6,6 +7,7 @@ import { formatHostPort, parseHostPort } from './address.js';
 import { createAdminHandler, type ProxyIdentity } from './admin.js';
 import { CounterSet } from './counters.js';
 import { forward } from './forward.js';
+import { handleConnection, type RawConnection } from './raw/engine.js';
 import { RouteTable } from './route-table.js';
 import { loadRoutes } from './state-file.js';
 import { UpstreamPools, type UpstreamTimeouts } from './upstreams.js';
@@ -22,6 +24,11 @@ export interface ProxyOptions {
   /** Service name, used as a label and reported by `/healthz`. */
   service?: string;
   timeouts?: Partial<UpstreamTimeouts>;
+  /**
+   * `raw` (default): HTTP/1.1 forwarded on raw sockets, several times cheaper per request. `node`: Node's HTTP
+   * server and undici — the reference implementation, kept as a fallback (`--engine node`).
+   */
+  engine?: 'raw' | 'node';
   log?: Logger;
 }
 
@@ -56,17 +63,24 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const table = new RouteTable(counters, pools);
   table.apply(await loadRoutes(options.stateFile));
 
-  const traffic = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    const backend = table.choose();
-    if (backend === null) {
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'content-length': NO_BACKENDS.length });
-      res.end(NO_BACKENDS);
-      return;
-    }
-    forward(req, res, backend);
-  });
-  // A client that opens a connection and never finishes its headers must not hold it forever.
-  traffic.headersTimeout = 30_000;
+  const responseMs = options.timeouts?.responseMs ?? 60_000;
+  const rawConns = new Map<RawConnection, Socket>();
+  const traffic: Server | NetServer =
+    options.engine === 'node'
+      ? createServer({ keepAliveTimeout: 65_000, headersTimeout: 30_000 }, (req, res) => {
+          const backend = table.choose();
+          if (backend === null) {
+            res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'content-length': NO_BACKENDS.length });
+            res.end(NO_BACKENDS);
+            return;
+          }
+          forward(req, res, backend);
+        })
+      : createNetServer((sock) => {
+          const conn = handleConnection(sock, { choose: () => table.choose(), responseMs });
+          rawConns.set(conn, sock);
+          sock.once('close', () => rawConns.delete(conn));
+        });
 
   const identity: ProxyIdentity = {
     name: 'chimera-proxy',
@@ -95,13 +109,15 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     listenAddress: identity.listen,
     adminAddress: identity.admin,
     async close() {
-      await Promise.all([closeServer(traffic), closeServer(admin)]);
+      for (const c of rawConns.keys()) c.shutdown();
+      const force = (): void => [...rawConns.values()].forEach((sock) => sock.destroy());
+      await Promise.all([closeServer(traffic, force), closeServer(admin)]);
       await pools.close();
     },
   };
 }
 
-function listen(server: Server, host: string, port: number, what: string): Promise<string> {
+function listen(server: Server | NetServer, host: string, port: number, what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       const addr = formatHostPort({ host, port });
@@ -119,16 +135,23 @@ function listen(server: Server, host: string, port: number, what: string): Promi
   });
 }
 
-/** Graceful close, but bounded: connections still busy after `graceMs` are cut. */
-function closeServer(server: Server, graceMs = 5_000): Promise<void> {
+/** Graceful close, but bounded: connections still open after `graceMs` are cut. */
+function closeServer(
+  server: Server | NetServer,
+  forceRaw: () => void = () => undefined,
+  graceMs = 5_000,
+): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    const timer = setTimeout(() => {
+      if (server instanceof Server) server.closeAllConnections();
+      else forceRaw();
+    }, graceMs);
     timer.unref();
     server.close(() => {
       clearTimeout(timer);
       resolve();
     });
-    server.closeIdleConnections();
+    if (server instanceof Server) server.closeIdleConnections();
   });
 }

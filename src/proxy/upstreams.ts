@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { Endpoint } from '../ports/platform.js';
 import { formatHostPort } from './address.js';
+import { SocketPool } from './raw/upstream-sockets.js';
 
 /** Timeouts for upstream requests. */
 export interface UpstreamTimeouts {
@@ -10,11 +11,46 @@ export interface UpstreamTimeouts {
   responseMs: number;
 }
 
-/** One upstream endpoint and its keep-alive connection pool. */
-export interface Upstream {
-  readonly key: string;
-  readonly origin: string;
-  readonly pool: Pool;
+/** One upstream endpoint and its keep-alive connections (an undici Pool or raw sockets, by engine; made lazily). */
+export class Upstream {
+  private undici: Pool | undefined;
+  private raw: SocketPool | undefined;
+
+  constructor(
+    readonly key: string,
+    readonly endpoint: Endpoint,
+    private readonly timeouts: UpstreamTimeouts,
+  ) {}
+
+  get origin(): string {
+    return `http://${this.key}`;
+  }
+
+  get pool(): Pool {
+    return (this.undici ??= new Pool(this.origin, {
+      connections: 512,
+      pipelining: 1,
+      keepAliveTimeout: 4_000,
+      connectTimeout: this.timeouts.connectMs,
+      headersTimeout: this.timeouts.responseMs,
+      bodyTimeout: this.timeouts.responseMs,
+    }));
+  }
+
+  get sockets(): SocketPool {
+    return (this.raw ??= new SocketPool(this.endpoint, this.timeouts.connectMs));
+  }
+
+  /** Closes gracefully: in-flight requests finish. */
+  close(): void {
+    this.undici?.close().catch(() => undefined);
+    this.raw?.close();
+  }
+
+  async destroy(): Promise<void> {
+    this.raw?.close();
+    await this.undici?.destroy().catch(() => undefined);
+  }
 }
 
 /**
@@ -30,19 +66,7 @@ export class UpstreamPools {
     const key = formatHostPort(endpoint);
     let u = this.pools.get(key);
     if (!u) {
-      const origin = `http://${key}`;
-      u = {
-        key,
-        origin,
-        pool: new Pool(origin, {
-          connections: 512,
-          pipelining: 1,
-          keepAliveTimeout: 4_000,
-          connectTimeout: this.timeouts.connectMs,
-          headersTimeout: this.timeouts.responseMs,
-          bodyTimeout: this.timeouts.responseMs,
-        }),
-      };
+      u = new Upstream(key, endpoint, this.timeouts);
       this.pools.set(key, u);
     }
     return u;
@@ -53,13 +77,13 @@ export class UpstreamPools {
     for (const [key, u] of this.pools) {
       if (keep.has(key)) continue;
       this.pools.delete(key);
-      u.pool.close().catch(() => undefined);
+      u.close();
     }
   }
 
   async close(): Promise<void> {
     const all = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(all.map((u) => u.pool.destroy().catch(() => undefined)));
+    await Promise.all(all.map((u) => u.destroy()));
   }
 }

@@ -9,7 +9,7 @@ import { admin, freePort, type Json, startUpstream, tempDir, type Upstream } fro
 
 const TOKEN = 'test-token-1234';
 
-describe('chimera proxy (in-process, real sockets)', () => {
+describe.each(['raw', 'node'] as const)('chimera proxy, %s engine (in-process, real sockets)', (engine) => {
   let v1: Upstream;
   let v2: Upstream;
   let proxy: RunningProxy;
@@ -28,7 +28,14 @@ describe('chimera proxy (in-process, real sockets)', () => {
     [v1, v2] = await Promise.all([startUpstream('v1'), startUpstream('v2')]);
     tmp = await tempDir();
     stateFile = join(tmp.dir, 'routes.json');
-    proxy = await startProxy({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', stateFile, token: TOKEN, service: 'web' });
+    proxy = await startProxy({
+      listen: '127.0.0.1:0',
+      admin: '127.0.0.1:0',
+      stateFile,
+      token: TOKEN,
+      service: 'web',
+      engine,
+    });
     pool = new Pool(`http://${proxy.listenAddress}`, { connections: 16 });
   });
   afterAll(async () => {
@@ -170,7 +177,7 @@ describe('chimera proxy (in-process, real sockets)', () => {
 
   it('given persisted routes, when a new proxy starts on the same state file, then it routes the same way', async () => {
     await routes({ canaryWeight: 100 });
-    const again = await startProxy({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', stateFile, token: TOKEN });
+    const again = await startProxy({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', stateFile, token: TOKEN, engine });
     try {
       const r = await request(`http://${again.listenAddress}/`);
       expect(await r.body.text()).toBe('v2');

@@ -22,7 +22,11 @@ export function define(program: Command): void {
     .option('--pid-file <file>', 'write the process id here')
     .option('--connect-timeout <duration>', 'upstream connect timeout', '5s')
     .option('--upstream-timeout <duration>', 'upstream response timeout (headers, and between body chunks)', '60s')
+    .option('--engine <engine>', 'raw (HTTP/1.1 on raw sockets, fastest) or node (Node http + undici)', 'raw')
     .action(async (opts: Record<string, string | undefined>) => {
+      if (opts.engine !== 'raw' && opts.engine !== 'node') {
+        throw new ConfigError(`--engine: expected raw or node, got '${opts.engine}'`);
+      }
       const { runProxyProcess } = await import('../../proxy/run.js');
       await runProxyProcess({
         listen: opts.listen!,
@@ -34,6 +38,7 @@ export function define(program: Command): void {
         pidFile: opts.pidFile,
         connectTimeoutMs: durationFlag(opts.connectTimeout ?? '5s', '--connect-timeout'),
         upstreamTimeoutMs: durationFlag(opts.upstreamTimeout ?? '60s', '--upstream-timeout'),
+        engine: opts.engine,
       });
     });
 }
