@@ -49,16 +49,24 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const dataDir = opts.dataDir ?? tempDir ?? process.env.CHIMERA_DATA_DIR ?? '.chimera';
   const store = await openStore(dataDir, log);
   const controller = new Controller({ store, dataDir, log });
-  const app = await buildServer({
-    controller,
-    store,
-    log,
-    ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: opts.tlsCert, key: opts.tlsKey } } : {}),
-    ...(opts.webRoot ? { webRoot: opts.webRoot } : {}),
-    ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
-  });
-  const address = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 7070 });
-  const url = address;
+  let app: FastifyInstance;
+  let url: string;
+  try {
+    app = await buildServer({
+      controller,
+      store,
+      log,
+      ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: opts.tlsCert, key: opts.tlsKey } } : {}),
+      ...(opts.webRoot ? { webRoot: opts.webRoot } : {}),
+      ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
+    });
+    url = await listen(app, opts.host ?? '127.0.0.1', opts.port ?? 7070);
+  } catch (err) {
+    // Nothing was served: leave nothing open behind the error.
+    await store.close();
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    throw err;
+  }
   const resumed = await controller.resumeAll();
   if (resumed.length > 0) log.info({ rollouts: resumed }, 'took over rollouts in flight');
   app.chimera.ready = true;
@@ -93,4 +101,20 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       if (tempDir) await rm(tempDir, { recursive: true, force: true });
     })());
   return { app, url, dataDir, ...(firstToken ? { firstToken } : {}), ...(demo ? { demo } : {}), close };
+}
+
+/** Listens, turning the usual socket refusals into configuration errors that name the address. */
+async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
+  try {
+    return await app.listen({ host, port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    await app.close();
+    if (code === 'EADDRINUSE') throw new ConfigError(`${host}:${port} is already in use: pick another --port`);
+    if (code === 'EACCES') throw new ConfigError(`not allowed to listen on ${host}:${port}: pick a port above 1023`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      throw new ConfigError(`cannot listen on ${host}: not an address of this machine`);
+    }
+    throw err;
+  }
 }
