@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment } from '../../kubernetes/types.js';
-import { readiness, versionDeployment } from './manifests.js';
+import { readiness, telemetryVersion, versionDeployment } from './manifests.js';
 
 const template: Deployment = {
   metadata: { name: 'web', labels: { app: 'web' } },
@@ -64,5 +64,13 @@ describe('readiness', () => {
     );
     expect(r).toMatchObject({ failed: true, ready: 0 });
     expect(r.message).toContain('ProgressDeadlineExceeded');
+  });
+});
+
+describe('telemetryVersion', () => {
+  it('keeps the version name for Istio telemetry whenever it is a valid label value', () => {
+    expect(telemetryVersion('1.4.0')).toBe('1.4.0');
+    expect(telemetryVersion('v2_rc')).toBe('v2_rc');
+    expect(telemetryVersion('-odd-')).toMatch(/^odd-[0-9a-f]{6}$/);
   });
 });

@@ -28,6 +28,16 @@ function managedLabels(spec: VersionSpec): Record<string, string> {
   };
 }
 
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/**
+ * The version as Istio's `destination_version` will report it (taken from `app.kubernetes.io/version`), so the
+ * Prometheus `istio` query set finds it by the version name itself; the slug only when the name is no label value.
+ */
+export function telemetryVersion(version: string): string {
+  return version.length <= 63 && LABEL_VALUE.test(version) ? version : versionSlug(version);
+}
+
 /** The container a version's image goes into. */
 export function pickContainer(template: Deployment, name: string | undefined) {
   const containers = template.spec.template.spec.containers;
@@ -58,7 +68,7 @@ export function versionDeployment(template: Deployment, spec: VersionSpec): Depl
   podTemplate.metadata = {
     ...podTemplate.metadata,
     // app.kubernetes.io/version is what Istio and Envoy telemetry report as the destination version.
-    labels: { ...podTemplate.metadata?.labels, ...labels, 'app.kubernetes.io/version': versionSlug(spec.version) },
+    labels: { ...podTemplate.metadata?.labels, ...labels, 'app.kubernetes.io/version': telemetryVersion(spec.version) },
   };
   if (spec.image) {
     const container = pickContainer({ ...template, spec: { ...template.spec, template: podTemplate } }, spec.container);
