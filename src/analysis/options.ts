@@ -101,6 +101,8 @@ export interface AnalysisSpec {
   mode: AnalysisMode;
   alpha: number;
   tolerance: number;
+  /** Percent (0.2 = 0.2 percentage points); the default applies when absent. */
+  absoluteTolerance?: number;
   latencyTolerance: number;
   thresholds: { maxErrorRate?: number; maxP99Latency?: number };
 }
@@ -111,6 +113,7 @@ export function optionsFromSpec(spec: AnalysisSpec): AnalyzerOptions {
     mode: spec.mode,
     alpha: spec.alpha,
     tolerance: spec.tolerance,
+    absoluteTolerance: spec.absoluteTolerance === undefined ? undefined : spec.absoluteTolerance / 100,
     latencyTolerance: spec.latencyTolerance,
     thresholds: {
       maxErrorRate: spec.thresholds.maxErrorRate === undefined ? undefined : spec.thresholds.maxErrorRate / 100,

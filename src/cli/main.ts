@@ -12,6 +12,8 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command('chimera')
     .description('Automated canary deployments: safe, fast to decide, honest about why.')
     .version(process.env.npm_package_version ?? '0.1.0')
+    // Root options only before the verb, so `chimera run --version 2.0` means the version to roll out.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
   for (const define of COMMANDS) define(program);

@@ -47,11 +47,13 @@ spec:
     interval: 3s
     minRequests: 40
     deployTimeout: 30s
-    stepDeadline: 30s
+    stepDeadline: 40s
   analysis:
     mode: sequential
     interval: 1s
     alpha: 0.01
+    absoluteTolerance: 1%
+    latencyTolerance: 0.5
     thresholds: { maxErrorRate: 5%, maxP99Latency: 500ms }
     onInconclusive: rollback
 `;

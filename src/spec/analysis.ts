@@ -16,6 +16,11 @@ export const analysisConfig = z.strictObject({
   alpha: z.number().gt(0).lt(0.5).default(0.01),
   /** Relative margin: a canary error rate up to baseline × (1 + tolerance) counts as healthy. */
   tolerance: z.number().min(0).max(100).default(0.5),
+  /**
+   * Absolute margin (percentage points) added to the relative one: with rare errors no test can show one rate
+   * within 50 % of another before hundreds of errors, so "healthy" means rate ≤ baseline × (1 + tolerance) + this.
+   */
+  absoluteTolerance: percent({ max: 50 }).prefault('0.2%'),
   /** Relative margin on latency: canary latency up to baseline × (1 + latencyTolerance) counts as healthy. */
   latencyTolerance: z.number().min(0).max(100).default(0.2),
   /** Hard limits on the canary, applied in every mode. */
