@@ -117,6 +117,13 @@ export const ENDPOINTS: Endpoint[] = [
     ok: [200, 'text/event-stream'],
   },
   {
+    method: 'post',
+    path: '/api/v1/triggers/{name}',
+    role: 'public',
+    summary: 'Deploy webhook or registry push: starts a rollout (authenticated by its HMAC signature, not a token)',
+    ok: [202, 'rollout state'],
+  },
+  {
     method: 'get',
     path: '/api/v1/tokens',
     role: 'admin',
