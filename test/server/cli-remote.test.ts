@@ -52,7 +52,7 @@ describe('CLI with --server', () => {
     s.pump(0);
     expect(await cli('run', '-f', file, '--wait', '--server', url, '--token', s.tokens.admin)).toBe(0);
     expect(out).toContain('PROMOTED');
-    // (`--version` is taken by commander's program-wide version flag, so the version comes from the file here.)
+    // A different file (v3) than the one registered: sending it needs admin.
     const v3 = join(dir, 'v3.yaml');
     await writeFile(v3, SPEC.replace('version: v2', 'version: v3'));
     expect(await cli('run', '-f', v3, '--wait', '--server', url, '--token', s.tokens.operator)).toBe(2);
