@@ -108,6 +108,8 @@ describe.skipIf(!enabled)('Swarm platform against a real single-node Swarm', () 
 
   it('service names stay valid for long versions', () => {
     expect(serviceName('shop', 'v1', 2)).toBe('shop-v1-2');
+    expect(serviceName('shop', '1.0')).toMatch(/^shop-1-0-0-[0-9a-f]{6}$/);
+    expect(serviceName('shop', '1.0')).not.toBe(serviceName('shop', '1-0'));
     expect(serviceName('a'.repeat(40), 'b'.repeat(40))).toHaveLength(63);
   });
 });

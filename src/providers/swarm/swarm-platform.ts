@@ -31,9 +31,12 @@ interface TaskSummary {
 
 /** A Swarm service name for one instance: `<service>-<version>-<i>`, shortened with a hash past 63 characters. */
 export function serviceName(service: string, version: string, replica = 0): string {
-  const name = `${service}-${version}-${replica}`.replace(/[^A-Za-z0-9_.-]/g, '-');
+  const raw = `${service}-${version}-${replica}`;
+  // Swarm wants a DNS name component: no dots or underscores. A hash keeps `1.0` and `1-0` apart.
+  let name = raw.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  if (name !== raw) name = `${name}-${createHash('sha256').update(raw).digest('hex').slice(0, 6)}`;
   if (name.length <= 63) return name;
-  return `${name.slice(0, 54)}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+  return `${name.slice(0, 54)}-${createHash('sha256').update(raw).digest('hex').slice(0, 8)}`;
 }
 
 /**
