@@ -145,4 +145,28 @@ describe.skipIf(!chromiumPath)('dashboard in chromium', () => {
     await api('POST', `/api/v1/rollouts/${id}/commands`, { command: 'abort' });
     await until(async () => (await phaseOf(id)) === 'rolled_back');
   });
+
+  it('shows spec problems inline at their line:column while typing', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await login(page, server.firstToken!);
+    await page.goto(`${server.url}/#/specs/shop`);
+    const editor = page.getByTestId('spec-text');
+    await expect.poll(async () => editor.inputValue(), { timeout: 30_000 }).toContain('kind: Canary');
+    await page.getByTestId('validation').getByText('valid').waitFor();
+    const yaml = await editor.inputValue();
+    const broken = yaml.replace('steps: [20, 50, 80]', 'steps: [80, 50]');
+    expect(broken).not.toBe(yaml);
+    await editor.fill(broken);
+    const line = broken.split('\n').findIndex((l) => l.includes('steps: [80, 50]')) + 1;
+    const problem = page
+      .getByTestId('validation')
+      .getByText(new RegExp(`^${line}:\\d+`))
+      .first();
+    await problem.waitFor({ timeout: 30_000 });
+    expect(await problem.textContent()).toContain('spec.strategy.steps');
+    expect(await page.locator('.gutter .bad').first().textContent()).toBe(`${line}\n`);
+    expect(await page.getByRole('button', { name: 'Save spec' }).isDisabled()).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'spec-editor-errors.png'), fullPage: true });
+    await page.close();
+  });
 });
