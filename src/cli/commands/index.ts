@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { define as analyze } from './analyze.js';
+import { define as approve } from './approve.js';
 import { define as aws } from './aws.js';
 import { define as control } from './control.js';
 import { define as demo } from './demo.js';
@@ -22,6 +23,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   status,
   history,
   control,
+  approve,
   proxy,
   load,
   validate,
