@@ -98,6 +98,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   serviceRoutes(app);
   rolloutRoutes(app);
   streamRoutes(app);
+  await app.register((await import('../triggers/http-plugin.js')).triggerPlugin);
+  await app.register((await import('../gates/http-routes.js')).approvalRoutes);
   await webRoutes(app, opts.webRoot);
   app.setNotFoundHandler({}, (req, reply) => {
     void reply

@@ -25,7 +25,7 @@ describe('gates end to end', () => {
   it('a failing confirm-traffic-increase hook with onFailure=rollback rolls back after its retries', async () => {
     let calls = 0;
     const counting = await receiver(() => (++calls, 503));
-    closers.push(counting.close);
+    closers.push(() => counting.close());
     const id = await start(
       `    - { name: smoke, type: confirm-traffic-increase, url: "${counting.url}", retries: 1, onFailure: rollback }\n`,
     );
@@ -40,7 +40,7 @@ describe('gates end to end', () => {
   it('a failing hook with onFailure=hold pauses the rollout; once the hook passes, resume carries on', async () => {
     let healthy = false;
     const r = await receiver(() => (healthy ? 200 : 500));
-    closers.push(r.close);
+    closers.push(() => r.close());
     const id = await start(`    - { name: check, type: confirm-promotion, url: "${r.url}", onFailure: hold }\n`);
     await until(async () => (await phase(id)) === 'paused');
     expect((await w!.store.get(id))?.reason).toContain('holding');
@@ -53,7 +53,7 @@ describe('gates end to end', () => {
   it('sends a signed JSON body describing the rollout', async () => {
     process.env.TEST_HOOK_SECRET = 'hook-secret';
     const r = await receiver();
-    closers.push(r.close);
+    closers.push(() => r.close());
     const id = await start(
       `    - { name: pre, type: pre-rollout, url: "${r.url}", secretEnv: TEST_HOOK_SECRET }\n` +
         `    - { name: post, type: post-rollout, url: "${r.url}" }\n`,

@@ -39,7 +39,7 @@ export interface World {
   controller: Controller;
   /** Simulated users: requests split by the router's weight, counted as the metrics back-end's numbers. */
   pump(): void;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /**
@@ -118,7 +118,7 @@ export interface Received {
 export async function receiver(answer: (n: number, r: Received) => number = () => 200): Promise<{
   url: string;
   got: Received[];
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }> {
   const got: Received[] = [];
   let n = 0;
