@@ -147,7 +147,8 @@ export function step(state: RolloutState, event: RolloutEvent, now: number, opts
         d.moveTo(
           'rolled_back',
           'rolled-back',
-          `rolled back: ${state.fromVersion} serves 100% again and canary ${state.toVersion} is removed`,
+          // The cause (recorded when the rollback started) stays in the final reason: it is what people ask.
+          `${state.toVersion} rolled back (${state.reason}); ${state.fromVersion} serves 100% again and the canary is removed`,
           { ...snapshot(state), weight: 0, durationMs: now - state.createdAt },
           { weight: 0, finishedAt: now },
         );
