@@ -16,7 +16,8 @@ export function installAuth(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
-      app.routeTable.push({ method, url: route.url, role: route.config?.role });
+      const summary = route.config?.summary;
+      app.routeTable.push({ method, url: route.url, role: route.config?.role, ...(summary ? { summary } : {}) });
     }
   });
   app.addHook('onReady', (done) => {

@@ -30,12 +30,18 @@ export interface RouteInfo {
   method: string;
   url: string;
   role: RouteRole | undefined;
+  summary?: string;
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call this route. Every route must declare one: the server refuses to start otherwise. */
     role?: RouteRole;
+    /**
+     * One line for /openapi.json. Routes mounted by other modules (triggers, gates) document themselves this way;
+     * the server's own routes are described in src/server/openapi.ts.
+     */
+    summary?: string;
   }
   interface FastifyInstance {
     chimera: ServerContext;

@@ -18,6 +18,8 @@ export type HubEvent =
 export interface HubFilter {
   service?: string;
   rolloutId?: string;
+  /** Only these event types (a services overview needs `state` only, not every metrics point). */
+  types?: Array<HubEvent['type']>;
 }
 
 export interface HubOptions {
@@ -134,5 +136,9 @@ function seqOf(e: HubEvent): number {
 }
 
 function matches(f: HubFilter, e: HubEvent): boolean {
-  return (!f.service || f.service === e.service) && (!f.rolloutId || f.rolloutId === e.rolloutId);
+  return (
+    (!f.service || f.service === e.service) &&
+    (!f.rolloutId || f.rolloutId === e.rolloutId) &&
+    (!f.types || f.types.includes(e.type))
+  );
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RouteRole } from '../auth/roles.js';
+import type { RouteInfo } from './context.js';
 import { commandBody, loginBody, specBody, startBody, tokenBody } from './schemas.js';
 
 interface Endpoint {
@@ -113,8 +114,22 @@ export const ENDPOINTS: Endpoint[] = [
     path: '/api/v1/stream',
     role: 'viewer',
     summary: 'Server-sent events: state, log, metrics (Last-Event-ID resume; reset when impossible)',
-    query: ['service', 'rollout', 'lastEventId'],
+    query: ['service', 'rollout', 'types', 'lastEventId'],
     ok: [200, 'text/event-stream'],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/rollouts/{id}/approval',
+    role: 'operator',
+    summary: 'Answer the manual-approval gate the rollout waits at ({ approved: true|false }; 409 when none)',
+    ok: [200, 'rollout state'],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/services/{name}/approval',
+    role: 'operator',
+    summary: "Answer the approval gate of the service's rollout in flight",
+    ok: [200, 'rollout state'],
   },
   {
     method: 'post',
@@ -152,10 +167,20 @@ const errorResponse = (description: string) => ({
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
 });
 
-/** The OpenAPI 3.1 document: paths from ENDPOINTS, request bodies generated from the zod schemas. */
-export function openApiDocument(): Record<string, unknown> {
+/**
+ * The OpenAPI 3.1 document: paths from ENDPOINTS (request bodies generated from the zod schemas), plus the routes
+ * other modules registered with a `summary` in their route config.
+ */
+export function openApiDocument(routes: RouteInfo[] = []): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const e of ENDPOINTS) {
+  const known = new Set(ENDPOINTS.map((e) => `${e.method} ${e.path}`));
+  const extra: Endpoint[] = routes.flatMap((r) => {
+    const method = r.method.toLowerCase() as Endpoint['method'];
+    const path = r.url.replace(/:(\w+)/g, '{$1}');
+    if (!r.summary || !r.role || known.has(`${method} ${path}`)) return [];
+    return [{ method, path, role: r.role, summary: r.summary, ok: [200, 'see summary'] as [number, string] }];
+  });
+  for (const e of [...ENDPOINTS, ...extra]) {
     const params = [...e.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
       name: m[1],
       in: 'path',

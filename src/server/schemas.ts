@@ -38,6 +38,12 @@ export const eventsQuery = z.object({ after: z.coerce.number().int().min(0).opti
 export const streamQuery = z.object({
   service: name.optional(),
   rollout: name.optional(),
+  /** Comma-separated event types to receive (default all). */
+  types: z
+    .string()
+    .max(50)
+    .regex(/^(state|log|metrics)(,(state|log|metrics))*$/, 'a comma-separated list of state, log, metrics')
+    .optional(),
   /** For clients that cannot set the Last-Event-ID header on their first connection. */
   lastEventId: z.string().max(100).optional(),
 });

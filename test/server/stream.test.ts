@@ -85,6 +85,8 @@ describe('event stream (SSE)', () => {
 
   it('filters by rollout, and tells a client from another server life to reload (reset)', async () => {
     const c = await open('?rollout=nothing-like-this');
+    const onlyState = await open('?types=state');
+    expect((await open('?types=state,gossip')).status).toBe(400);
     const stale = await open('', { ...s.as('viewer'), 'last-event-id': 'deadbeef.12' });
     s.pump();
     const id = await startRollout();
@@ -92,5 +94,7 @@ describe('event stream (SSE)', () => {
     await stale.until((x) => x.events.some((e) => e.event === 'reset'));
     await c.until((x) => x.comments.some((m) => m.startsWith('heartbeat')));
     expect(c.events).toEqual([]);
+    await onlyState.until((x) => phases(x).includes('succeeded'));
+    expect(new Set(onlyState.events.map((e) => e.event))).toEqual(new Set(['state']));
   });
 });

@@ -25,6 +25,10 @@ export function opsRoutes(app: FastifyInstance): void {
     return ctx.metrics.registry.metrics();
   });
 
-  const doc = openApiDocument();
-  app.get('/openapi.json', { config: { role: 'public' } }, (_req, reply) => void reply.send(doc));
+  // Built on first request, once every plugin's routes are registered.
+  let doc: Record<string, unknown> | undefined;
+  app.get('/openapi.json', { config: { role: 'public' } }, (_req, reply) => {
+    doc ??= openApiDocument(app.routeTable);
+    void reply.send(doc);
+  });
 }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import type { HubEvent } from '../event-hub.js';
+import type { HubEvent, HubFilter } from '../event-hub.js';
 import { parseBody, streamQuery } from '../schemas.js';
 
 /** Each event is serialised once, however many clients receive it (1 000 dashboards: 1 000× less JSON work). */
@@ -35,7 +35,11 @@ export function streamRoutes(app: FastifyInstance): void {
 
   app.get('/api/v1/stream', { config: { role: 'viewer' } }, (req, reply) => {
     const q = parseBody(streamQuery, req.query, 'query');
-    const filter = { ...(q.service ? { service: q.service } : {}), ...(q.rollout ? { rolloutId: q.rollout } : {}) };
+    const filter: HubFilter = {
+      ...(q.service ? { service: q.service } : {}),
+      ...(q.rollout ? { rolloutId: q.rollout } : {}),
+      ...(q.types ? { types: q.types.split(',') as HubFilter['types'] } : {}),
+    };
     const header = req.headers['last-event-id'];
     const lastId = (typeof header === 'string' ? header : undefined) ?? q.lastEventId;
 

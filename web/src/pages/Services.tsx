@@ -24,7 +24,7 @@ export function Services({ me }: { me: Me }) {
         );
         return found ? next : [...next, { name: r.service, registered: false, latest: r }];
       });
-    return subscribe({}, { state: onState, reset: () => void load() });
+    return subscribe({ types: 'state' }, { state: onState, reset: () => void load() });
   }, []);
 
   if (error) return <p className="error">{error}</p>;
