@@ -12,6 +12,7 @@ import { define as server } from './server.js';
 import { define as status } from './status.js';
 import { define as token } from './token.js';
 import { define as validate } from './validate.js';
+import { define as watch } from './watch.js';
 
 /**
  * Every verb of the CLI. Each module declares its command and flags in `define` and imports its heavy
@@ -27,6 +28,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   proxy,
   load,
   validate,
+  watch,
   analyze,
   server,
   token,
