@@ -4,8 +4,9 @@
  *
  *   npx tsx bench/analysis/analyze-throughput.ts [lines=1000000] [streams=1000]
  *
- * Uses dist/ (`npm run build`; or the directory in CHIMERA_DIST) when it exists, else runs the TypeScript through
- * tsx. Prints JSON and a table.
+ * Uses dist/ (`npm run build`; or the directory in CHIMERA_DIST, or several comma-separated ones to compare
+ * builds side by side) when it exists, else runs the TypeScript through tsx. Prints JSON and a table: lines per
+ * second of wall time and of CPU time, and µs of CPU per line.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,54 +34,84 @@ for (let i = 0; i < lines; i++) {
 const input = parts.join('\n') + '\n';
 
 const dir = mkdtempSync(join(tmpdir(), 'chimera-bench-'));
-const dist = process.env.CHIMERA_DIST ?? join(root, 'dist');
-const built = existsSync(join(dist, 'cli/main.js'));
-const entry = join(dir, 'entry.mjs');
-const mainUrl = pathToFileURL(built ? join(dist, 'cli/main.js') : join(root, 'src/cli/main.ts')).href;
-writeFileSync(entry, `import { main } from ${JSON.stringify(mainUrl)};\nawait main(process.argv);\n`);
-const args = built ? [entry, 'analyze'] : ['--import', 'tsx', entry, 'analyze'];
+// CHIMERA_DIST may list several builds (comma-separated, e.g. before and after a change): each runs on the same
+// input, in turn, `ROUNDS` times (default 1), so a noisy shared machine affects them alike.
+const dists = (process.env.CHIMERA_DIST ?? join(root, 'dist')).split(',');
+const rounds = Number(process.env.ROUNDS ?? 1);
 
-const started = process.hrtime.bigint();
-const child = spawn(process.execPath, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-let outLines = 0;
-let firstOutput: bigint | null = null;
-child.stdout.on('data', (c: Buffer) => {
-  firstOutput ??= process.hrtime.bigint();
-  for (let i = 0; i < c.length; i++) if (c[i] === 10) outLines++;
-});
-// CPU time of the child from /proc (Linux), sampled until it exits: on a shared machine wall time mostly
-// measures the neighbours.
-let cpuSeconds: number | null = null;
-const sampler = setInterval(() => {
-  try {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    cpuSeconds = (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    // Gone, or not Linux.
-  }
-}, 100);
-child.stdin.end(input);
-const code: number | null = await new Promise((resolve) => child.on('close', resolve));
-clearInterval(sampler);
-const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-const result = {
-  lines,
-  streams,
-  outputLines: outLines,
-  exitCode: code,
-  seconds: Number(seconds.toFixed(2)),
-  linesPerSecond: Math.round(lines / seconds),
-  cpuSeconds,
-  linesPerCpuSecond: cpuSeconds ? Math.round(lines / cpuSeconds) : null,
-  startupSeconds: firstOutput === null ? null : Number((Number(firstOutput - started) / 1e9).toFixed(2)),
-  runtime: built ? 'dist (compiled)' : 'tsx',
-  loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
-};
-process.stdout.write(JSON.stringify(result, null, 2) + '\n\n');
+interface Run {
+  runtime: string;
+  lines: number;
+  streams: number;
+  outputLines: number;
+  exitCode: number | null;
+  seconds: number;
+  linesPerSecond: number;
+  cpuSeconds: number | null;
+  linesPerCpuSecond: number | null;
+  cpuMicrosecondsPerLine: number | null;
+  startupSeconds: number | null;
+  loadAverage1m: number;
+}
+
+async function run(dist: string, n: number): Promise<Run> {
+  const built = existsSync(join(dist, 'cli/main.js'));
+  const entry = join(dir, `entry-${n}.mjs`);
+  const mainUrl = pathToFileURL(built ? join(dist, 'cli/main.js') : join(root, 'src/cli/main.ts')).href;
+  writeFileSync(entry, `import { main } from ${JSON.stringify(mainUrl)};\nawait main(process.argv);\n`);
+  const args = built ? [entry, 'analyze'] : ['--import', 'tsx', entry, 'analyze'];
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  let outLines = 0;
+  let firstOutput: bigint | null = null;
+  child.stdout.on('data', (c: Buffer) => {
+    firstOutput ??= process.hrtime.bigint();
+    for (let i = c.indexOf(10); i >= 0; i = c.indexOf(10, i + 1)) outLines++;
+  });
+  // CPU time of the child from /proc (Linux), sampled until it exits: on a shared machine wall time mostly
+  // measures the neighbours.
+  let cpuSeconds: number | null = null;
+  const sampler = setInterval(() => {
+    try {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      cpuSeconds = (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // Gone, or not Linux.
+    }
+  }, 50);
+  child.stdin.end(input);
+  const code: number | null = await new Promise((resolve) => child.on('close', resolve));
+  clearInterval(sampler);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    runtime: built ? dist : 'tsx',
+    lines,
+    streams,
+    outputLines: outLines,
+    exitCode: code,
+    seconds: Number(seconds.toFixed(2)),
+    linesPerSecond: Math.round(lines / seconds),
+    cpuSeconds,
+    linesPerCpuSecond: cpuSeconds ? Math.round(lines / cpuSeconds) : null,
+    cpuMicrosecondsPerLine: cpuSeconds ? Number(((cpuSeconds * 1e6) / lines).toFixed(2)) : null,
+    startupSeconds: firstOutput === null ? null : Number((Number(firstOutput - started) / 1e9).toFixed(2)),
+    loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
+  };
+}
+
+const results: Run[] = [];
+for (let round = 0; round < rounds; round++) {
+  for (const dist of dists) results.push(await run(dist, results.length));
+}
+process.stdout.write(JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + '\n\n');
 process.stdout.write(
-  '| lines | streams | wall s | lines/s | CPU s | lines per CPU s | runtime | load avg |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n',
+  '| runtime | lines | streams | wall s | lines/s | CPU s | lines per CPU s | µs CPU per line | load avg |\n' +
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n',
 );
-process.stdout.write(
-  `| ${lines} | ${streams} | ${result.seconds} | ${result.linesPerSecond} | ${cpuSeconds ?? '–'} | ${result.linesPerCpuSecond ?? '–'} | ${result.runtime} | ${result.loadAverage1m} |\n`,
-);
-if (outLines !== lines || code !== 0) process.exitCode = 1;
+for (const r of results) {
+  process.stdout.write(
+    `| ${r.runtime} | ${r.lines} | ${r.streams} | ${r.seconds} | ${r.linesPerSecond} | ${r.cpuSeconds ?? '–'} | ` +
+      `${r.linesPerCpuSecond ?? '–'} | ${r.cpuMicrosecondsPerLine ?? '–'} | ${r.loadAverage1m} |\n`,
+  );
+}
+if (results.some((r) => r.outputLines !== lines || r.exitCode !== 0)) process.exitCode = 1;

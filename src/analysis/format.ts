@@ -8,7 +8,27 @@ export function pct(x: number): string {
   // Arithmetic rounding and String(): this runs several times per decision, regexes and toFixed cost more.
   if (p >= 10) return `${Math.round(p * 10) / 10}%`;
   if (p >= 1) return `${Math.round(p * 100) / 100}%`;
-  return `${Number(p.toPrecision(2))}%`;
+  return `${twoDigits(p)}%`;
+}
+
+const POW10: number[] = [];
+for (let k = 0; k <= 22; k++) POW10.push(10 ** k);
+
+/**
+ * `Number(x.toPrecision(2))` for 0 < x, by arithmetic when that is provably the same number: with k the two
+ * significant digits rounded and m = 10^j exact (j ≤ 22), k / m is the double nearest to k·10^-j, which is what
+ * Number() of the decimal text gives; k is right unless x·m lies within rounding error of a half (then, and
+ * outside the range where m is exact, toPrecision decides). Runs several times per line of chimera analyze.
+ */
+function twoDigits(x: number): number {
+  const j = 1 - Math.floor(Math.log10(x));
+  if (j >= 0 && j <= 22) {
+    const m = POW10[j]!;
+    const scaled = x * m;
+    const frac = scaled - Math.floor(scaled);
+    if (scaled >= 10 && scaled < 99.5 && Math.abs(frac - 0.5) > 1e-6) return Math.round(scaled) / m;
+  }
+  return Number(x.toPrecision(2));
 }
 
 /** An e-value or ratio: 3.2, 212, 1.5e+6; "∞" when unbounded. */
@@ -18,14 +38,20 @@ export function num(x: number): string {
   if (x >= 1e5) return x.toExponential(1);
   if (x >= 100) return String(Math.round(x));
   if (x >= 10) return String(Math.round(x * 10) / 10);
-  return String(Number(x.toPrecision(2)));
+  return String(x > 0 ? twoDigits(x) : Number(x.toPrecision(2)));
 }
+
+const POW_MIN = 30;
+const ROUND_POW: number[] = [];
+for (let k = -POW_MIN; k <= 330; k++) ROUND_POW.push(10 ** k);
 
 /** A number rounded for evidence (4 significant digits), keeping JSON small and stable. */
 export function round(x: number): number {
   if (x === 0 || !Number.isFinite(x) || Number.isInteger(x)) return x;
   // Arithmetic rather than toPrecision: this runs for every number of every decision.
-  const m = 10 ** (3 - Math.floor(Math.log10(Math.abs(x))));
+  const k = 3 - Math.floor(Math.log10(Math.abs(x)));
+  // The same powers `10 ** k` computes, looked up (k is an integer; outside the table, computed).
+  const m = k >= -POW_MIN && k < ROUND_POW.length - POW_MIN ? ROUND_POW[k + POW_MIN]! : 10 ** k;
   return Math.round(x * m) / m;
 }
 

@@ -138,6 +138,39 @@ export function updateRatioTest(
   baselineN: number,
 ): RatioTestState {
   if (canaryN + baselineN === 0) return s;
+  const next = { ...s };
+  foldRatioTest(grid, r, next, canaryEvents, canaryN, baselineEvents, baselineN, true);
+  return next;
+}
+
+/**
+ * {@link updateRatioTest} in place: modifies `s` (and its `ll` array). For owners of a state no one else sees
+ * (`chimera analyze` keeps one per stream): a million batches then allocate almost nothing.
+ */
+export function updateRatioTestInPlace(
+  grid: RatioGrid,
+  r: RatioReadout,
+  s: RatioTestState,
+  canaryEvents: number,
+  canaryN: number,
+  baselineEvents: number,
+  baselineN: number,
+): void {
+  if (canaryN + baselineN === 0) return;
+  foldRatioTest(grid, r, s, canaryEvents, canaryN, baselineEvents, baselineN, false);
+}
+
+/** The update itself, on a state the caller may modify; `copyLl` when `ll` is shared with an older state. */
+function foldRatioTest(
+  grid: RatioGrid,
+  r: RatioReadout,
+  s: RatioTestState,
+  canaryEvents: number,
+  canaryN: number,
+  baselineEvents: number,
+  baselineN: number,
+  copyLl: boolean,
+): void {
   if (s.pending) {
     canaryN += s.pending[0];
     canaryEvents += s.pending[1];
@@ -146,7 +179,8 @@ export function updateRatioTest(
   }
   const n = canaryN + baselineN;
   if (s.poolCanary + s.poolBaseline === 0 && n < POOL_START) {
-    return { ...s, pending: [canaryN, canaryEvents, baselineN, baselineEvents] };
+    s.pending = [canaryN, canaryEvents, baselineN, baselineEvents];
+    return;
   }
   let poolC = s.poolCanary;
   let poolB = s.poolBaseline;
@@ -162,22 +196,15 @@ export function updateRatioTest(
   const weight = Math.min(1, POOL_WEIGHT / Math.max(1, poolC + poolB));
   const share = (canaryN + weight * poolC) / (n + weight * (poolC + poolB));
   const decay = Math.exp(-n / POOL_MEMORY);
-  const next: RatioTestState = {
-    ll: s.ll,
-    poolCanary: poolC * decay + canaryN,
-    poolBaseline: poolB * decay + baselineN,
-    share: s.share,
-    pending: null,
-    logE: s.logE,
-    upper: s.upper,
-    logTolerance: s.logTolerance,
-  };
+  s.poolCanary = poolC * decay + canaryN;
+  s.poolBaseline = poolB * decay + baselineN;
+  s.pending = null;
   const k = canaryEvents + baselineEvents;
   // A share of 0 or 1 means the batch cannot tell the versions apart: the events carry no evidence.
-  if (k === 0 || share <= 0 || share >= 1) return next;
+  if (k === 0 || share <= 0 || share >= 1) return;
   const logShare = Math.log(share);
   const logRest = Math.log(1 - share);
-  const ll = s.ll.slice();
+  const ll = copyLl ? s.ll.slice() : s.ll;
   for (let j = 0; j < ll.length; j++) {
     const ratio = grid.ratios[j]!;
     ll[j]! +=
@@ -185,13 +212,12 @@ export function updateRatioTest(
       baselineEvents * logRest -
       k * Math.log(ratio * share + 1 - share);
   }
-  next.ll = ll;
-  next.share = share;
-  next.logE = logRollbackEValue(grid, next);
-  const upper = ratioUpperBound(grid, next, r.logThreshold);
-  next.upper = Number.isFinite(upper) ? upper : null;
-  next.logTolerance = logBelowEValue(grid, next, r.toleranceIndex);
-  return next;
+  s.ll = ll;
+  s.share = share;
+  s.logE = logRollbackEValue(grid, s);
+  const upper = ratioUpperBound(grid, s, r.logThreshold);
+  s.upper = Number.isFinite(upper) ? upper : null;
+  s.logTolerance = logBelowEValue(grid, s, r.toleranceIndex);
 }
 
 /** ln of the rollback e-value: the weighted mixture of the rollback ratios against ρ = 1. */

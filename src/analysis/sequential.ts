@@ -1,5 +1,5 @@
 import type { AnalysisBatch, Decision, Evidence } from '../core/measurement.js';
-import type { Analyzer } from '../ports/analyzer.js';
+import type { InPlaceAnalyzer } from './in-place.js';
 import { batchProblem } from './batch.js';
 import { eValue, num, pct, rate, round } from './format.js';
 import { checkGuards, initialGuards, type GuardState } from './guards.js';
@@ -11,6 +11,7 @@ import {
   initialRatioTest,
   makeGrid,
   updateRatioTest,
+  updateRatioTestInPlace,
   type RatioReadout,
   type RatioTestState,
 } from './ratio-test.js';
@@ -38,7 +39,7 @@ const ALPHA_LATENCY = 0.1;
  * The default analysis: anytime-valid sequential comparison of canary and baseline error rates (and slow-request
  * shares), with the thresholds as hard guards. See docs/analysis.md for the method and its measured performance.
  */
-export function createSequentialAnalyzer(o: AnalyzerOptions): Analyzer<SequentialState> {
+export function createSequentialAnalyzer(o: AnalyzerOptions): InPlaceAnalyzer<SequentialState> {
   const grid = makeGrid([1 + o.tolerance, 1 + o.latencyTolerance]);
   const logT = Math.log(1 / o.alpha);
   const errorsReadout: RatioReadout = { toleranceIndex: gridIndex(grid, 1 + o.tolerance), logThreshold: logT };
@@ -48,24 +49,48 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): Analyzer<Sequentia
     if (s.final) return { state: s, decision: s.final };
     const problem = batchProblem(batch);
     if (problem) return { state: s, decision: invalid(problem) };
+    const next: SequentialState = {
+      v: 1,
+      canary: { requests: s.canary.requests, errors: s.canary.errors },
+      baseline: { requests: s.baseline.requests, errors: s.baseline.errors },
+      errors: s.errors,
+      latency: s.latency,
+      guards: s.guards,
+      final: null,
+    };
+    return { state: next, decision: fold(next, batch, false) };
+  }
+
+  /** {@link observe} modifying `s` in place: for owners of a state nobody else sees (chimera analyze). */
+  function observeInPlace(s: SequentialState, batch: AnalysisBatch): Decision {
+    if (s.final) return s.final;
+    const problem = batchProblem(batch);
+    if (problem) return invalid(problem);
+    return fold(s, batch, true);
+  }
+
+  /**
+   * Folds a valid batch into `next` (a state the caller may modify; its `errors`, `latency` and `guards` are
+   * replaced, not modified, unless `inPlace`) and decides.
+   */
+  function fold(next: SequentialState, batch: AnalysisBatch, inPlace: boolean): Decision {
     const c = batch.canary;
     const b = batch.baseline;
-    let latency = s.latency;
+    let latency = next.latency;
     if (latency === null && c.requests + b.requests > 0) {
       latency = c.latency && b.latency ? initialLatencyTest(grid) : false;
     }
     if (latency) latency = updateLatencyTest(grid, latencyReadout, latency, batch, o.latencyQuantile);
     const alphaErrors = o.alpha * (1 - ALPHA_GUARDS - (latency ? ALPHA_LATENCY : 0));
-    const g = checkGuards(o.thresholds, s.guards, batch, o.alpha * ALPHA_GUARDS);
-    const next: SequentialState = {
-      v: 1,
-      canary: { requests: s.canary.requests + c.requests, errors: s.canary.errors + c.errors },
-      baseline: { requests: s.baseline.requests + b.requests, errors: s.baseline.errors + b.errors },
-      errors: updateRatioTest(grid, errorsReadout, s.errors, c.errors, c.requests, b.errors, b.requests),
-      latency,
-      guards: g.state,
-      final: null,
-    };
+    const g = checkGuards(o.thresholds, next.guards, batch, o.alpha * ALPHA_GUARDS);
+    next.canary.requests += c.requests;
+    next.canary.errors += c.errors;
+    next.baseline.requests += b.requests;
+    next.baseline.errors += b.errors;
+    if (inPlace) updateRatioTestInPlace(grid, errorsReadout, next.errors, c.errors, c.requests, b.errors, b.requests);
+    else next.errors = updateRatioTest(grid, errorsReadout, next.errors, c.errors, c.requests, b.errors, b.requests);
+    next.latency = latency;
+    next.guards = g.state;
     const cn = next.canary;
     const bn = next.baseline;
     const logE = next.errors.logE;
@@ -99,7 +124,12 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): Analyzer<Sequentia
       evidence.latencyEValue = eValue(lat.logE);
       evidence.latencyRatioUpper = latency.test.upper;
     }
-    const done = (verdict: Decision['verdict'], reason: string): Outcome => finish(next, verdict, reason, evidence);
+    const done = (verdict: Decision['verdict'], reason: string): Decision => {
+      const decision: Decision = { verdict, reason, evidence };
+      // A rollback is final: every later batch gets the same answer.
+      if (verdict === 'rollback') next.final = decision;
+      return decision;
+    };
 
     if (logE >= Math.log(1 / alphaErrors)) {
       return done(
@@ -158,14 +188,8 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): Analyzer<Sequentia
       final: null,
     }),
     observe,
+    observeInPlace,
   };
-}
-
-type Outcome = { state: SequentialState; decision: Decision };
-
-function finish(next: SequentialState, verdict: Decision['verdict'], reason: string, evidence: Evidence): Outcome {
-  const decision: Decision = { verdict, reason, evidence };
-  return { state: verdict === 'rollback' ? { ...next, final: decision } : next, decision };
 }
 
 /** A batch that cannot be read changes nothing and decides nothing. */

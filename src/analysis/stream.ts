@@ -1,7 +1,9 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { AnalysisBatch, CountsDelta } from '../core/measurement.js';
+import type { AnalysisBatch, CountsDelta, Decision } from '../core/measurement.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { inPlace } from './in-place.js';
 import { createAnalyzer } from './index.js';
+import { evidenceJson, parseFast, primitiveJson, type FastLine } from './ndjson.js';
 import { resolveOptions, type AnalyzerOptions } from './options.js';
 
 /** Flags of `chimera analyze` as commander hands them over (strings). */
@@ -83,7 +85,11 @@ export async function analyzeStream(
   options: Partial<AnalyzerOptions>,
 ): Promise<{ lines: number; errors: number }> {
   const analyzer = createAnalyzer(options);
-  const states = new Map<string, unknown>();
+  const mutable = inPlace(analyzer);
+  // Streams by id; strings and numbers apart ("1" and 1 are different streams). Each keeps its JSON id.
+  const byString = new Map<string, StreamEntry>();
+  const byNumber = new Map<number, StreamEntry>();
+  const fast: FastLine = { id: '', t: null, cr: 0, ce: 0, br: 0, be: 0 };
   const decoder = new StringDecoder('utf8');
   let rest = '';
   let lineNo = 0;
@@ -97,36 +103,60 @@ export async function analyzeStream(
     if (!ok) await new Promise<void>((resolve) => output.once('drain', () => resolve()));
   };
 
+  const entry = (id: string | number): StreamEntry => {
+    const map = (typeof id === 'string' ? byString : byNumber) as Map<string | number, StreamEntry>;
+    let e = map.get(id);
+    if (e === undefined) {
+      e = { state: analyzer.initial(), idJson: primitiveJson(id)! };
+      map.set(id, e);
+    }
+    return e;
+  };
+
   const handle = (line: string): void => {
     lineNo++;
-    const parsed = parseLine(line);
-    if (typeof parsed === 'string') {
-      errors++;
-      out += JSON.stringify({ line: lineNo, error: `line ${lineNo}: ${parsed}` }) + '\n';
-      return;
+    let id: string | number;
+    let t: number | null;
+    let batch: AnalysisBatch;
+    if (parseFast(line, fast) !== null) {
+      id = fast.id;
+      t = fast.t;
+      batch = {
+        t: t ?? 0,
+        canary: { requests: fast.cr, errors: fast.ce },
+        baseline: { requests: fast.br, errors: fast.be },
+      };
+    } else {
+      const parsed = parseLine(line);
+      if (typeof parsed === 'string') {
+        errors++;
+        out += JSON.stringify({ line: lineNo, error: `line ${lineNo}: ${parsed}` }) + '\n';
+        return;
+      }
+      ({ id, t, batch } = parsed);
     }
-    const key = typeof parsed.id === 'string' ? `s${parsed.id}` : `n${parsed.id}`;
-    const state = states.has(key) ? states.get(key) : analyzer.initial();
-    const { state: next, decision } = analyzer.observe(state, parsed.batch);
+    const e = entry(id);
+    let decision: Decision;
+    if (mutable) {
+      // The stream owns its states: update in place (same decisions, no new state per line).
+      decision = mutable.observeInPlace(e.state, batch);
+    } else {
+      const r = analyzer.observe(e.state, batch);
+      decision = r.decision;
+      if (r.decision.evidence.invalid !== true) e.state = r.state;
+    }
     if (decision.evidence.invalid === true) {
       errors++;
       out +=
         JSON.stringify({
           line: lineNo,
-          id: parsed.id,
+          id,
           error: `line ${lineNo}: ${decision.reason.replace(/^invalid batch ignored: /, '')}`,
         }) + '\n';
       return;
     }
-    states.set(key, next);
-    out +=
-      JSON.stringify({
-        id: parsed.id,
-        t: parsed.t,
-        decision: decision.verdict,
-        reason: decision.reason,
-        evidence: decision.evidence,
-      }) + '\n';
+    // What JSON.stringify({ id, t, decision, reason, evidence }) writes, without its generic walk.
+    out += `{"id":${e.idJson},"t":${t === null ? 'null' : primitiveJson(t)},"decision":${primitiveJson(decision.verdict)},"reason":${JSON.stringify(decision.reason)},"evidence":${evidenceJson(decision.evidence)}}\n`;
   };
 
   for await (const chunk of input) {
@@ -144,6 +174,8 @@ export async function analyzeStream(
   await flush();
   return { lines: lineNo, errors };
 }
+
+type StreamEntry = { state: unknown; idJson: string };
 
 type Parsed = { id: string | number; t: number | null; batch: AnalysisBatch };
 
