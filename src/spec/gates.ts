@@ -41,7 +41,6 @@ export const NOTIFY_EVENTS = [
   'failed',
   'gate-waiting',
   'gate-passed',
-  'gate-failed',
 ] as const;
 
 const hookCommon = {
