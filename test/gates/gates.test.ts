@@ -103,3 +103,39 @@ describe('gates end to end', () => {
     await expect(w!.controller.approve('shop', 'ana')).rejects.toThrow(/not waiting at a gate/);
   });
 });
+
+describe('load-test hook', () => {
+  let w: World | undefined;
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    await w?.close();
+    w = undefined;
+    for (const c of closers.splice(0)) await c();
+  });
+
+  async function run(status: number): Promise<{ phase: string | undefined; requests: number }> {
+    let requests = 0;
+    const target = await receiver(() => (++requests, status));
+    closers.push(() => target.close());
+    w = await world();
+    const hook = `    - { name: warm, kind: load-test, type: confirm-promotion, url: "${target.url}", rps: 50, duration: 300ms, maxErrorRate: 5% }\n`;
+    const [loaded] = parseSpec(shopSpec(`  hooks:\n${hook}`));
+    w.pump();
+    const id = (await w.controller.start(loaded!, undefined, 'test')).id;
+    const done = ['succeeded', 'rolled_back', 'failed'];
+    await until(async () => done.includes((await w!.store.get(id))?.phase ?? ''));
+    return { phase: (await w.store.get(id))?.phase, requests };
+  }
+
+  it('passes when the generated load succeeds', async () => {
+    const r = await run(200);
+    expect(r.phase).toBe('succeeded');
+    expect(r.requests).toBeGreaterThan(0);
+  });
+
+  it('rolls back when the generated load fails', async () => {
+    const r = await run(500);
+    expect(r.phase).toBe('rolled_back');
+    expect(r.requests).toBeGreaterThan(0);
+  });
+});
