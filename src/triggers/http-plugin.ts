@@ -25,7 +25,11 @@ export interface TriggerPluginOptions {
  * rollout it started, so a sender's retries start one rollout, not two. The route is `public` for the token
  * auth hook: the HMAC is its authentication.
  */
-export const triggerPlugin: FastifyPluginAsync<TriggerPluginOptions> = (app, opts) => {
+export const triggerPlugin: FastifyPluginAsync<TriggerPluginOptions> = (app, opts) =>
+  // A missing secret variable rejects the registration (a ConfigError naming the variable), never throws past it.
+  Promise.resolve().then(() => install(app, opts));
+
+function install(app: FastifyInstance, opts: TriggerPluginOptions): void {
   const env = process.env.CHIMERA_TRIGGERS;
   const triggers = opts.triggers ?? (env ? loadTriggersFile(env) : []);
   const secrets = new Map<string, string>();
@@ -97,8 +101,7 @@ export const triggerPlugin: FastifyPluginAsync<TriggerPluginOptions> = (app, opt
       }
     },
   );
-  return Promise.resolve();
-};
+}
 
 function fail(code: string, message: string): object {
   return { error: { code, message } };
