@@ -23,7 +23,7 @@ export interface GateRunnerOptions {
   rolloutUrl?: (id: string) => string | undefined;
   /** How often a waiting approval checks the store (default 500 ms). */
   approvalPollMs?: number;
-  /** First retry delay of HTTP hooks (default 1 s, doubling up to 30 s). */
+  /** First retry delay of HTTP hooks (default 1 s, doubling up to 10 s). */
   backoffMs?: number;
   allowLoopback?: boolean;
 }
