@@ -24,7 +24,7 @@ describe('controller crash and resume', () => {
 
   it('resumes from the recorded step after kill -9, losing no event', async () => {
     ws = await workspace({
-      strategy: '    steps: [10, 20, 40, 60]\n    interval: 3s\n    minRequests: 20\n    stepDeadline: 60s',
+      strategy: '    steps: [20, 40, 60, 80]\n    interval: 3s\n    minRequests: 20\n    stepDeadline: 90s',
     });
     const first = spawnCli(['run', '-f', ws.spec, '--data-dir', ws.dataDir, '--json']);
     const exited = new Promise((r) => first.on('exit', r));
@@ -36,13 +36,17 @@ describe('controller crash and resume', () => {
       await res.body.dump();
       return res.statusCode < 500 ? true : undefined;
     });
-    load = startLoad({ url: `http://127.0.0.1:${ws.listen}/`, rps: 150 });
+    load = startLoad({ url: `http://127.0.0.1:${ws.listen}/`, rps: 300 });
 
     const store = await openStore(ws.dataDir, silentLogger);
-    const before = await waitFor('the rollout to reach its second step', async () => {
-      const [r] = await store.list({ service: 'shop', limit: 1 });
-      return r && r.phase === 'progressing' && r.stepIndex >= 1 ? r : undefined;
-    });
+    const before = await waitFor(
+      'the rollout to reach its second step',
+      async () => {
+        const [r] = await store.list({ service: 'shop', limit: 1 });
+        return r && r.phase === 'progressing' && r.stepIndex >= 1 ? r : undefined;
+      },
+      180_000,
+    );
     first.kill('SIGKILL');
     await exited;
     const eventsBefore = await store.events(before.id);
@@ -61,7 +65,7 @@ describe('controller crash and resume', () => {
 
     const second = await runCli(['run', '-f', ws.spec, '--data-dir', ws.dataDir, '--json']);
     expect(second.stderr).not.toMatch(/internal error/);
-    expect(second.code).toBe(0);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
     const summary = JSON.parse(second.stdout) as { rollouts: Array<{ id: string; outcome: string }> };
     expect(summary.rollouts).toHaveLength(1);
     expect(summary.rollouts[0]).toMatchObject({ id: before.id, outcome: 'promoted' });

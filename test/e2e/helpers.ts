@@ -76,6 +76,9 @@ ${opts.strategy ?? '    steps: [10, 30, 60]\n    interval: 2s\n    minRequests: 
   analysis:
     mode: sequential
     interval: 500ms
+    # Generous margins: these tests are about the controller, and must reach "healthy" quickly on a busy machine.
+    absoluteTolerance: 2%
+    latencyTolerance: 1
     onInconclusive: rollback
 `;
   const file = join(dir, 'chimera.yaml');
