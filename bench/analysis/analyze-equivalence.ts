@@ -38,12 +38,12 @@ function* chunks(): Generator<Buffer> {
 const result: Record<string, { sha256: string; outputLines: number; errors: number; seconds: number }> = {};
 if (outDir) mkdirSync(outDir, { recursive: true });
 for (const [name, options] of cases) {
-  const parts: string[] = [];
-  const sink = { write: (c: string) => (parts.push(c), true), once: () => undefined };
+  const parts: Buffer[] = [];
+  const sink = { write: (c: Uint8Array) => (parts.push(Buffer.from(c)), true), once: () => undefined };
   const started = process.hrtime.bigint();
   const { errors } = await analyzeStream({ [Symbol.asyncIterator]: () => chunks() as never }, sink, options);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const text = parts.join('');
+  const text = Buffer.concat(parts).toString('utf8');
   if (outDir) writeFileSync(join(outDir, `${name}.ndjson`), text);
   result[name] = {
     sha256: createHash('sha256').update(text).digest('hex'),

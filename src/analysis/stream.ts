@@ -67,11 +67,13 @@ export interface LineSource {
   [Symbol.asyncIterator](): AsyncIterator<Buffer | string>;
 }
 export interface LineSink {
-  write(chunk: string): boolean;
+  write(chunk: Uint8Array): boolean;
   once(event: 'drain', listener: () => void): unknown;
 }
 
-const FLUSH_AT = 1 << 16;
+// Output is encoded line by line into blocks of this size, then written: a big string of many lines, two-byte
+// because reasons say "≥", cost more to flatten and encode at once than the encoding itself.
+const BLOCK = 1 << 18;
 
 /**
  * The streaming analyzer behind `chimera analyze`: NDJSON batches in, one NDJSON decision out per line.
@@ -94,13 +96,33 @@ export async function analyzeStream(
   let rest = '';
   let lineNo = 0;
   let errors = 0;
-  let out = '';
+  let block = Buffer.allocUnsafe(BLOCK);
+  let used = 0;
 
   const flush = async (): Promise<void> => {
-    if (out === '') return;
-    const ok = output.write(out);
-    out = '';
+    if (used === 0) return;
+    // A fresh block each time: the sink may hold on to what it was given.
+    const ok = output.write(block.subarray(0, used));
+    block = Buffer.allocUnsafe(BLOCK);
+    used = 0;
     if (!ok) await new Promise<void>((resolve) => output.once('drain', () => resolve()));
+  };
+
+  let pendingFlush = false;
+  // Appends a line to the block; a full block is written at the end of the input chunk (or now, if the line
+  // does not fit: a block grows rather than await inside the synchronous loop).
+  const emit = (text: string): void => {
+    if (used + text.length * 3 > block.length) {
+      if (used > 0) {
+        const grown = Buffer.allocUnsafe(Math.max(block.length * 2, used + text.length * 3));
+        block.copy(grown, 0, 0, used);
+        block = grown;
+      } else {
+        block = Buffer.allocUnsafe(Math.max(BLOCK, text.length * 3));
+      }
+    }
+    used += block.write(text, used, 'utf8');
+    if (used >= BLOCK / 2) pendingFlush = true;
   };
 
   const entry = (id: string | number): StreamEntry => {
@@ -130,7 +152,7 @@ export async function analyzeStream(
       const parsed = parseLine(line);
       if (typeof parsed === 'string') {
         errors++;
-        out += JSON.stringify({ line: lineNo, error: `line ${lineNo}: ${parsed}` }) + '\n';
+        emit(JSON.stringify({ line: lineNo, error: `line ${lineNo}: ${parsed}` }) + '\n');
         return;
       }
       ({ id, t, batch } = parsed);
@@ -147,16 +169,19 @@ export async function analyzeStream(
     }
     if (decision.evidence.invalid === true) {
       errors++;
-      out +=
+      emit(
         JSON.stringify({
           line: lineNo,
           id,
           error: `line ${lineNo}: ${decision.reason.replace(/^invalid batch ignored: /, '')}`,
-        }) + '\n';
+        }) + '\n',
+      );
       return;
     }
     // What JSON.stringify({ id, t, decision, reason, evidence }) writes, without its generic walk.
-    out += `{"id":${e.idJson},"t":${t === null ? 'null' : primitiveJson(t)},"decision":${primitiveJson(decision.verdict)},"reason":${JSON.stringify(decision.reason)},"evidence":${evidenceJson(decision.evidence)}}\n`;
+    emit(
+      `{"id":${e.idJson},"t":${t === null ? 'null' : primitiveJson(t)},"decision":${primitiveJson(decision.verdict)},"reason":${JSON.stringify(decision.reason)},"evidence":${evidenceJson(decision.evidence)}}\n`,
+    );
   };
 
   for await (const chunk of input) {
@@ -167,7 +192,10 @@ export async function analyzeStream(
       start = nl + 1;
     }
     rest = text.slice(start);
-    if (out.length >= FLUSH_AT) await flush();
+    if (pendingFlush) {
+      pendingFlush = false;
+      await flush();
+    }
   }
   rest += decoder.end();
   if (rest.trim() !== '') handle(rest);
