@@ -10,10 +10,7 @@ process.env.CHIMERA_ALLOW_LOOPBACK_URLS = '1';
 const ctx = { service: 'shop', dataDir: '/tmp', log: silentLogger };
 
 async function notifierFor(kind: NotificationConfig['kind'], url: string, extra: object = {}) {
-  const [n] = await createNotifiers(
-    [{ kind, url, events: [], timeout: 5000, retries: 2, ...extra }],
-    ctx,
-  );
+  const [n] = await createNotifiers([{ kind, url, events: [], timeout: 5000, retries: 2, ...extra }], ctx);
   return n!;
 }
 
