@@ -142,6 +142,21 @@ describe('Controller with fake ports', () => {
     expect(failures[0]!.reason).toMatch(/proxy admin timed out/);
   });
 
+  it('backs off between retries of a failing effect instead of retrying on every cycle', async () => {
+    world = new World();
+    world.pump();
+    const controller = world.controller();
+    const started = await controller.start(world.loaded());
+    for (let i = 0; i < 3; i++) world.router.failNext(new ProviderError('proxy admin timed out', 'fake', true));
+    expect((await controller.wait(started.id)).phase).toBe('succeeded');
+    const failures = world.storeData.events.get(started.id)!.filter((e) => e.type === 'effect-failed');
+    expect(failures).toHaveLength(3);
+    // Each retry waits at least twice as long as the one before (0.5 s, then 1 s): a lower bound, never flaky.
+    for (let k = 1; k < failures.length; k++) {
+      expect(failures[k]!.at - failures[k - 1]!.at).toBeGreaterThanOrEqual(500 * 2 ** (k - 1));
+    }
+  });
+
   it('refuses a second rollout of the same service for another version', async () => {
     world = new World();
     const controller = world.controller();

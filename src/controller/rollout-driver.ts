@@ -43,6 +43,12 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
   private readonly lease: RolloutLease;
   private readonly commands: Array<{ command: Command; by?: string }> = [];
   private readonly retry: Array<Exclude<Effect, { type: 'notify' | 'run-gate' }>> = [];
+  /**
+   * Retriable failures back off exponentially (0.5 s doubling to 30 s): a router down for an hour must not write
+   * two events a second into the rollout's log.
+   */
+  private retryFailures = 0;
+  private retryAt = 0;
   /** The blocking gate running now (its hooks may wait hours for an approval: they never hold up the loop). */
   private gateRun?: { point: GatePoint; stop: AbortController };
   private readonly gateEvents: RolloutEvent[] = [];
@@ -134,8 +140,10 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
       await this.measure(signal);
     }
     await this.apply({ type: 'tick' });
-    const again = this.retry.splice(0);
-    for (const effect of again) await this.execute(effect);
+    if (this.retry.length > 0 && this.opts.clock.now() >= this.retryAt) {
+      const again = this.retry.splice(0);
+      for (const effect of again) await this.execute(effect);
+    }
   }
 
   private async pollCanary(signal: AbortSignal): Promise<void> {
@@ -202,8 +210,20 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
       return;
     }
     const events = await this.runner.run(effect, this.state);
+    const failed = events.some((e) => e.type === 'effect-failed');
+    if (failed) {
+      this.retryFailures += 1;
+      this.retryAt = this.opts.clock.now() + Math.min(30_000, 500 * 2 ** (this.retryFailures - 1));
+    } else {
+      this.retryFailures = 0;
+    }
     for (const e of events) {
-      if (e.type === 'effect-failed' && e.retriable) this.retry.push(effect);
+      // One pending retry per kind of effect: the latest request (e.g. the newest weight) is the one that matters.
+      if (e.type === 'effect-failed' && e.retriable) {
+        const i = this.retry.findIndex((r) => r.type === effect.type);
+        if (i >= 0) this.retry.splice(i, 1);
+        this.retry.push(effect);
+      }
       await this.apply(e);
     }
   }
