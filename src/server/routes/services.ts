@@ -3,6 +3,7 @@ import { ConfigError, NotFoundError } from '../../errors.js';
 import { actor } from '../auth-hook.js';
 import { parseBody, specBody } from '../schemas.js';
 import { rolloutView, type RolloutView } from '../views.js';
+import { ServiceIndex } from './service-index.js';
 
 export interface ServiceView {
   name: string;
@@ -13,7 +14,13 @@ export interface ServiceView {
 
 /** Services at a glance, and the specs that define them. */
 export function serviceRoutes(app: FastifyInstance): void {
-  const { store, specs } = app.chimera;
+  const { store, specs, controller } = app.chimera;
+  const index = new ServiceIndex(store);
+  const unfollow = index.follow(controller);
+  app.addHook('onClose', (_app, done) => {
+    unfollow();
+    done();
+  });
 
   const view = async (name: string, registered: boolean): Promise<ServiceView> => {
     const [latest] = await store.list({ service: name, limit: 1 });
@@ -21,9 +28,9 @@ export function serviceRoutes(app: FastifyInstance): void {
   };
 
   app.get('/api/v1/services', { config: { role: 'viewer' } }, async () => {
+    // One query per service (its latest rollout), never a scan of the rollouts: see ServiceIndex.
     const registered = new Set(await specs.names());
-    const seen = new Set((await store.list({ limit: 500 })).map((r) => r.service));
-    const names = [...new Set([...registered, ...seen])].sort();
+    const names = [...new Set([...registered, ...(await index.names())])].sort();
     return { services: await Promise.all(names.map((n) => view(n, registered.has(n)))) };
   });
 
