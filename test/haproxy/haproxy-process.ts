@@ -45,9 +45,15 @@ export interface HaproxyInstance {
 
 /**
  * Starts a real haproxy with one backend holding servers `stable` (pointing at `stablePort`) and `canary`
- * (a placeholder at weight 0), a Runtime API socket with `level admin`, and the Prometheus exporter.
+ * (a placeholder at weight 0) unless other `servers` lines are given, a Runtime API socket with `level admin`, and
+ * the Prometheus exporter.
  */
-export async function startHaproxy(bin: string, backend: string, stablePort: number): Promise<HaproxyInstance> {
+export async function startHaproxy(
+  bin: string,
+  backend: string,
+  stablePort: number,
+  servers = `  server stable 127.0.0.1:${stablePort} weight 100\n  server canary 127.0.0.1:1 weight 0\n`,
+): Promise<HaproxyInstance> {
   const dir = await mkdtemp(join(tmpdir(), 'chimera-haproxy-'));
   const port = await freePort();
   const metricsPort = await freePort();
@@ -68,9 +74,7 @@ frontend metrics
   http-request use-service prometheus-exporter if { path /metrics }
 backend ${backend}
   balance roundrobin
-  server stable 127.0.0.1:${stablePort} weight 100
-  server canary 127.0.0.1:1 weight 0
-`;
+${servers}`;
   await writeFile(join(dir, 'haproxy.cfg'), cfg);
   const child: ChildProcess = spawn(bin, ['-db', '-f', join(dir, 'haproxy.cfg')], {
     stdio: ['ignore', 'ignore', 'pipe'],

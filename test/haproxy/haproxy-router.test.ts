@@ -123,7 +123,7 @@ describe.skipIf(!enabled)('HAProxy router against a real haproxy', () => {
     await expect(noServer.reconcile({ stable: version('v1', 'stable', v1.port) }, signal)).rejects.toThrow(
       /no server "green"/,
     );
-    await expect(noServer.getRoutes(signal)).rejects.toThrow(/No such server/);
+    await expect(noServer.getRoutes(signal)).rejects.toThrow(/no server "green"/);
   });
 
   it('a missing socket is a ProviderError that says what to check', async () => {

@@ -42,10 +42,11 @@ const chimeraProxy: QuerySet = {
 
 /**
  * HAProxy's built-in exporter counts per server, not per version: the HAProxy router keeps the stable version
- * in server `stable` and the canary in server `canary` of backend `{{backend}}` (default: the service name).
+ * in server `stable` (or the template slots `stable1…N`) and the canary in `canary` (`canary1…N`) of backend
+ * `{{backend}}` (default: the service name); the slots of one role are summed.
  * HAProxy 2.6 exports no latency histogram, so this set has counts only.
  */
-const HAPROXY_SEL = 'proxy="{{backend}}",server="{{server}}"';
+const HAPROXY_SEL = 'proxy="{{backend}}",server=~"{{server}}[0-9]*"';
 const haproxy: QuerySet = {
   requests: since(`haproxy_server_http_responses_total{${HAPROXY_SEL}}`),
   errors: since(`haproxy_server_http_responses_total{${HAPROXY_SEL},code="5xx"}`),
