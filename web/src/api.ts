@@ -124,7 +124,8 @@ export type StreamHandlers = {
 /** Subscribes to the server's event stream. EventSource reconnects by itself and resumes with Last-Event-ID. */
 export function subscribe(query: Record<string, string>, h: StreamHandlers): () => void {
   const es = new EventSource(`/api/v1/stream?${new URLSearchParams(query).toString()}`);
-  const parse = (ev: MessageEvent<string>) => JSON.parse(ev.data) as { rolloutId: string; data: unknown };
+  // EventSource types every event's data as `any`; it is always the JSON text the server wrote.
+  const parse = (ev: MessageEvent<unknown>) => JSON.parse(String(ev.data)) as { rolloutId: string; data: unknown };
   es.addEventListener('state', (ev) => h.state?.(parse(ev).data as Rollout));
   es.addEventListener('log', (ev) => {
     const m = parse(ev);
