@@ -42,7 +42,7 @@ export class TokenService {
     const record: TokenRecord = { id: randomBytes(6).toString('hex'), name: label, role, createdAt: Date.now() };
     const stored: StoredToken = { ...record, hash: hashToken(token) };
     await this.store.setValue(`auth:token:${stored.hash}`, JSON.stringify(record));
-    await this.writeIndex([...(await this.readIndex()), stored]);
+    await this.updateIndex((all) => [...all, stored]);
     return { ...record, token };
   }
 
@@ -60,23 +60,34 @@ export class TokenService {
   }
 
   async revoke(id: string): Promise<TokenRecord> {
-    const all = await this.readIndex();
-    const found = all.find((t) => t.id === id);
+    const found = (await this.readIndex()).find((t) => t.id === id);
     if (!found) throw new NotFoundError(`no token with id '${id}'`);
+    // The token stops working first; a crash before the index update leaves a listed, revocable dead entry.
     await this.store.setValue(`auth:token:${found.hash}`, undefined);
-    await this.writeIndex(all.filter((t) => t.id !== id));
+    await this.updateIndex((all) => all.filter((t) => t.id !== id));
     const { hash: _hash, ...record } = found;
     return record;
   }
 
   private async readIndex(): Promise<StoredToken[]> {
-    const raw = await this.store.getValue(INDEX_KEY);
-    return raw ? (JSON.parse(raw) as StoredToken[]) : [];
+    return parseIndex(await this.store.getValue(INDEX_KEY));
   }
 
-  private async writeIndex(all: StoredToken[]): Promise<void> {
-    await this.store.setValue(INDEX_KEY, JSON.stringify(all));
+  /**
+   * Read-modify-write of the index as a compare-and-set loop: two servers (or a server and `chimera token`)
+   * creating tokens at once must not drop each other's entry from the list.
+   */
+  private async updateIndex(change: (all: StoredToken[]) => StoredToken[]): Promise<void> {
+    for (;;) {
+      const raw = await this.store.getValue(INDEX_KEY);
+      const next = JSON.stringify(change(parseIndex(raw)));
+      if (await this.store.compareAndSet(INDEX_KEY, raw, next)) return;
+    }
   }
+}
+
+function parseIndex(raw: string | undefined): StoredToken[] {
+  return raw ? (JSON.parse(raw) as StoredToken[]) : [];
 }
 
 export function hashToken(token: string): string {

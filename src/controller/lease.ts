@@ -27,30 +27,41 @@ export class RolloutLease {
     return `lease:${this.rolloutId}`;
   }
 
-  /** Takes or renews the lease; returns the current holder when somebody else holds a live one. */
+  /**
+   * Takes or renews the lease; returns the current holder when somebody else holds a live one. The write is a
+   * compare-and-set over the value just read, so two controllers sharing a store (two replicas on one Postgres,
+   * two processes on one SQLite file) can never both come away believing they hold it.
+   */
   async acquire(now: number): Promise<{ ok: true } | { ok: false; holder: LeaseRecord }> {
-    const current = await this.read();
-    if (current && current.owner !== OWNER_ID && isAlive(current, now, this.ttlMs)) {
-      return { ok: false, holder: current };
+    for (;;) {
+      const raw = await this.store.getValue(this.key);
+      const current = parse(raw);
+      if (current && current.owner !== OWNER_ID && isAlive(current, now, this.ttlMs)) {
+        return { ok: false, holder: current };
+      }
+      const mine: LeaseRecord = { owner: OWNER_ID, host: hostname(), pid: process.pid, renewedAt: now };
+      if (await this.store.compareAndSet(this.key, raw, JSON.stringify(mine))) return { ok: true };
+      // Someone wrote between the read and the write: look again (they may have taken it, or released it).
     }
-    const mine: LeaseRecord = { owner: OWNER_ID, host: hostname(), pid: process.pid, renewedAt: now };
-    await this.store.setValue(this.key, JSON.stringify(mine));
-    return { ok: true };
   }
 
+  /** Gives the lease up, only if this process still holds it (a successor's lease is never deleted). */
   async release(): Promise<void> {
-    const current = await this.read();
-    if (current?.owner === OWNER_ID) await this.store.setValue(this.key, undefined);
+    const raw = await this.store.getValue(this.key);
+    if (parse(raw)?.owner === OWNER_ID) await this.store.compareAndSet(this.key, raw, undefined);
   }
 
   async read(): Promise<LeaseRecord | undefined> {
-    const raw = await this.store.getValue(this.key);
-    if (!raw) return undefined;
-    try {
-      return JSON.parse(raw) as LeaseRecord;
-    } catch {
-      return undefined;
-    }
+    return parse(await this.store.getValue(this.key));
+  }
+}
+
+function parse(raw: string | undefined): LeaseRecord | undefined {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as LeaseRecord;
+  } catch {
+    return undefined;
   }
 }
 

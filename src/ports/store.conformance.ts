@@ -155,6 +155,55 @@ export function describeStoreConformance(name: string, setup: () => Promise<Stor
       expect(await store.getValue('settings/x')).toBeUndefined();
     });
 
+    it('compares and sets: writes only over the expected value, undefined meaning absent', async () => {
+      expect(await store.compareAndSet('cas/k', undefined, 'a')).toBe(true);
+      expect(await store.compareAndSet('cas/k', undefined, 'b')).toBe(false);
+      expect(await store.getValue('cas/k')).toBe('a');
+      expect(await store.compareAndSet('cas/k', 'wrong', 'b')).toBe(false);
+      expect(await store.compareAndSet('cas/k', 'a', 'b')).toBe(true);
+      expect(await store.getValue('cas/k')).toBe('b');
+      expect(await store.compareAndSet('cas/k', 'b', 'b')).toBe(true);
+      // An empty string is a value, not absence.
+      expect(await store.compareAndSet('cas/k', 'b', '')).toBe(true);
+      expect(await store.compareAndSet('cas/k', undefined, 'c')).toBe(false);
+      expect(await store.getValue('cas/k')).toBe('');
+      expect(await store.compareAndSet('cas/k', 'x', undefined)).toBe(false);
+      expect(await store.compareAndSet('cas/k', '', undefined)).toBe(true);
+      expect(await store.getValue('cas/k')).toBeUndefined();
+      // Absent stays absent: true, nothing written.
+      expect(await store.compareAndSet('cas/none', undefined, undefined)).toBe(true);
+      expect(await store.compareAndSet('cas/none', 'a', undefined)).toBe(false);
+      expect(await store.getValue('cas/none')).toBeUndefined();
+    });
+
+    it('lets exactly one of concurrent compare-and-set contenders win, across handles', async () => {
+      const other = await h.open();
+      const create = await Promise.all([
+        store.compareAndSet('cas/race', undefined, 'one'),
+        other.compareAndSet('cas/race', undefined, 'two'),
+      ]);
+      expect(create.filter(Boolean)).toHaveLength(1);
+      const first = (await store.getValue('cas/race'))!;
+      expect(first).toBe(create[0] ? 'one' : 'two');
+      const handles = [store, other, store, other, store, other];
+      const update = await Promise.all(handles.map((s, i) => s.compareAndSet('cas/race', first, `next-${i}`)));
+      expect(update.filter(Boolean)).toHaveLength(1);
+      expect(await other.getValue('cas/race')).toBe(`next-${update.indexOf(true)}`);
+    });
+
+    it('keeps every increment of a counter updated by compare-and-set loops on two handles', async () => {
+      const other = await h.open();
+      const increment = async (s: Store) => {
+        for (;;) {
+          const raw = await s.getValue('cas/counter');
+          const next = String(Number(raw ?? '0') + 1);
+          if (await s.compareAndSet('cas/counter', raw, next)) return;
+        }
+      };
+      await Promise.all(Array.from({ length: 20 }, (_, i) => increment(i % 2 === 0 ? store : other)));
+      expect(await store.getValue('cas/counter')).toBe('20');
+    });
+
     it('shows committed writes to another handle on the same data', async () => {
       const other = await h.open();
       await store.create(makeRolloutState('r1'), [makeLogEntry('created')]);

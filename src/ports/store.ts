@@ -30,5 +30,11 @@ export interface Store {
   /** Small key/value area for settings, tokens, spec copies (namespaced keys). */
   getValue(key: string): Promise<string | undefined>;
   setValue(key: string, value: string | undefined): Promise<void>;
+  /**
+   * Atomically replaces the value of `key` only while it still equals `expected` (undefined = absent) and
+   * says whether it did. `next` undefined deletes. Two writers racing from the same `expected` value: exactly
+   * one gets `true`. This is what leases and shared indexes build on when several processes share the store.
+   */
+  compareAndSet(key: string, expected: string | undefined, next: string | undefined): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -81,6 +81,15 @@ export class FakeStore implements Store {
     });
   }
 
+  compareAndSet(key: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    return this.op(() => {
+      if (this.data.values.get(key) !== expected) return false;
+      if (next === undefined) this.data.values.delete(key);
+      else this.data.values.set(key, next);
+      return true;
+    });
+  }
+
   close(): Promise<void> {
     this.closed = true;
     return Promise.resolve();

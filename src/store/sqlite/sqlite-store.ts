@@ -40,6 +40,9 @@ export class SqliteStore implements Store {
     getValue: Statement<[string], { value: string }>;
     setValue: Statement;
     deleteValue: Statement;
+    insertValueIfAbsent: Statement;
+    replaceValueIf: Statement;
+    deleteValueIf: Statement;
   };
 
   constructor(private readonly db: Database) {
@@ -73,6 +76,13 @@ export class SqliteStore implements Store {
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
       ),
       deleteValue: db.prepare('DELETE FROM kv WHERE key = ?'),
+      // Each compare-and-set is one conditional statement: SQLite runs a statement atomically against other
+      // connections and processes, so the comparison and the write cannot be split by another writer.
+      insertValueIfAbsent: db.prepare(
+        'INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING',
+      ),
+      replaceValueIf: db.prepare('UPDATE kv SET value = ?, updated_at = ? WHERE key = ? AND value = ?'),
+      deleteValueIf: db.prepare('DELETE FROM kv WHERE key = ? AND value = ?'),
     };
   }
 
@@ -150,6 +160,17 @@ export class SqliteStore implements Store {
     return this.run(() => {
       if (value === undefined) this.stmt.deleteValue.run(key);
       else this.stmt.setValue.run(key, value, Date.now());
+    });
+  }
+
+  compareAndSet(key: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    return this.run(() => {
+      if (expected === undefined) {
+        if (next === undefined) return this.stmt.getValue.get(key) === undefined;
+        return this.stmt.insertValueIfAbsent.run(key, next, Date.now()).changes === 1;
+      }
+      if (next === undefined) return this.stmt.deleteValueIf.run(key, expected).changes === 1;
+      return this.stmt.replaceValueIf.run(next, Date.now(), key, expected).changes === 1;
     });
   }
 
