@@ -16,6 +16,7 @@ import { putApproval } from '../gates/approvals.js';
 import { LeaseHeldError, RolloutDriver } from './rollout-driver.js';
 import { portsForSpec, type RolloutPorts } from './rollout-ports.js';
 import { ensureStable } from './stable.js';
+import type { LoadAssistConfig } from './load-assist.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -167,6 +168,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
       log: this.opts.log.child({ rollout: id }),
       measureEveryMs: loaded.spec.spec.analysis.interval,
       rolloutUrl: (rid) => this.rolloutUrl(rid),
+      loadGenerator: loadAssistConfig(loaded),
     });
     driver.on('state', (s) => this.emit('state', s));
     driver.on('log', (s, e) => this.emit('log', s, e));
@@ -247,4 +249,10 @@ export class Controller extends EventEmitter<ControllerEvents> {
     if (!latest) throw new NotFoundError(`no service or rollout named '${serviceOrId}'`);
     return latest;
   }
+}
+
+/** The spec's load-generator target; a spec saved before `loadGenerator` existed gets the defaults. */
+function loadAssistConfig(loaded: LoadedSpec): LoadAssistConfig {
+  const lg = loaded.spec.spec.analysis.loadGenerator as Partial<LoadAssistConfig> | undefined;
+  return { path: lg?.path ?? '/', ...(lg?.url ? { url: lg.url } : {}) };
 }

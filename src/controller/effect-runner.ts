@@ -16,7 +16,7 @@ export class EffectRunner {
     private readonly timeoutMs = 60_000,
   ) {}
 
-  async run(effect: Exclude<Effect, { type: 'notify' | 'run-gate' }>, state: RolloutState): Promise<RolloutEvent[]> {
+  async run(effect: PortEffect, state: RolloutState): Promise<RolloutEvent[]> {
     const signal = AbortSignal.timeout(this.timeoutMs);
     try {
       switch (effect.type) {
@@ -83,6 +83,9 @@ export class EffectRunner {
     }
   }
 }
+
+/** The effects carried out against the ports (notifications, gates and load are the driver's own). */
+export type PortEffect = Exclude<Effect, { type: 'notify' | 'run-gate' | 'load' }>;
 
 export function target(state: RolloutState, role: 'stable' | 'canary'): VersionTarget {
   return { service: state.service, version: role === 'stable' ? state.fromVersion : state.toVersion, role };

@@ -7,7 +7,8 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from './clock.js';
-import { EffectRunner, target } from './effect-runner.js';
+import { EffectRunner, target, type PortEffect } from './effect-runner.js';
+import { LoadAssist, type LoadAssistConfig } from './load-assist.js';
 import { OWNER_ID, RolloutLease } from './lease.js';
 import { takePendingCommand } from './pending-commands.js';
 import type { RolloutPorts } from './rollout-ports.js';
@@ -24,6 +25,8 @@ export interface DriverOptions {
   leaseTtlMs?: number;
   /** Link to a rollout's dashboard page, sent with notifications and to hooks. */
   rolloutUrl?: (id: string) => string | undefined;
+  /** The spec's `analysis.loadGenerator` (path, url), for the engine's `load` effects. */
+  loadGenerator?: LoadAssistConfig;
 }
 
 export interface DriverEvents {
@@ -42,7 +45,7 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
   private readonly runner: EffectRunner;
   private readonly lease: RolloutLease;
   private readonly commands: Array<{ command: Command; by?: string }> = [];
-  private readonly retry: Array<Exclude<Effect, { type: 'notify' | 'run-gate' }>> = [];
+  private readonly retry: PortEffect[] = [];
   /**
    * Retriable failures back off exponentially (0.5 s doubling to 30 s): a router down for an hour must not write
    * two events a second into the rollout's log.
@@ -55,6 +58,9 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
   private readonly informing = new Set<Promise<void>>();
   private wake?: () => void;
   private nextMeasureAt = 0;
+  private readonly load: LoadAssist;
+  /** A generator that cannot run is said once per driver, not on every step. */
+  private loadWarned = false;
 
   constructor(
     readonly rolloutId: string,
@@ -64,6 +70,7 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
     super();
     this.runner = new EffectRunner(ports, opts.log);
     this.lease = new RolloutLease(opts.store, rolloutId, opts.leaseTtlMs ?? 15_000);
+    this.load = new LoadAssist(ports.router, opts.loadGenerator ?? { path: '/' }, opts.log);
   }
 
   get current(): RolloutState {
@@ -97,6 +104,8 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
         await this.pause(signal);
       }
     } finally {
+      // Never leak synthetic traffic: a driver that stops (terminal, or the controller closing) stops its generator.
+      await this.load.stop().catch(() => undefined);
       this.gateRun?.stop.abort();
       // Informational hooks (post-rollout, rollback) finish before the rollout is handed back.
       await Promise.allSettled([...this.informing]);
@@ -107,14 +116,19 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
 
   /** Says in the log that this controller took the rollout over, and from where. */
   private async recordResume(): Promise<void> {
+    const s = this.state;
+    await this.appendLog(
+      'controller-resumed',
+      `controller ${OWNER_ID} resumed the rollout in phase ${s.phase} at step ${s.stepIndex + 1} (canary weight ${s.weight}%)`,
+      { phase: s.phase, step: s.stepIndex + 1, weight: s.weight },
+    );
+  }
+
+  /** A log line from the controller itself (not an engine transition), with its own revision. */
+  private async appendLog(type: string, reason: string, data: LogEntry['data']): Promise<void> {
     const now = this.opts.clock.now();
     const s = this.state;
-    const entry: LogEntry = {
-      type: 'controller-resumed',
-      reason: `controller ${OWNER_ID} resumed the rollout in phase ${s.phase} at step ${s.stepIndex + 1} (canary weight ${s.weight}%)`,
-      data: { phase: s.phase, step: s.stepIndex + 1, weight: s.weight },
-      at: now,
-    };
+    const entry: LogEntry = { type, reason, data, at: now };
     const next = { ...s, revision: s.revision + 1, updatedAt: now };
     await this.opts.store.save(next, [entry]);
     this.state = next;
@@ -209,6 +223,10 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
       this.runGate(effect.point, effect.informational === true);
       return;
     }
+    if (effect.type === 'load') {
+      await this.runLoad(effect);
+      return;
+    }
     const events = await this.runner.run(effect, this.state);
     const failed = events.some((e) => e.type === 'effect-failed');
     if (failed) {
@@ -272,6 +290,21 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
       this.gateRun.stop.abort();
       this.gateRun = undefined;
     }
+  }
+
+  /**
+   * Synthetic traffic never decides a rollout: a generator that cannot run is one warning in the event log (once
+   * per driver), never an `effect-failed` that could roll back.
+   */
+  private async runLoad(effect: Extract<Effect, { type: 'load' }>): Promise<void> {
+    const out = await this.load.apply(effect, this.opts.clock.now());
+    if (out.kind !== 'unavailable' || this.loadWarned) return;
+    this.loadWarned = true;
+    await this.appendLog(
+      'load-generator-unavailable',
+      `synthetic traffic cannot start (${out.reason}); the rollout goes on with real traffic only`,
+      { rps: effect.rps },
+    );
   }
 
   /** Notifications never block or fail a rollout. */

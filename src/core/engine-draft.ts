@@ -55,6 +55,18 @@ export class Draft {
     this.log.push(makeEntry(type, reason, data, this.now));
   }
 
+  /**
+   * A side note on this step (the load generator starting or stopping), decided after the handlers ran. It goes
+   * before any phase change of this step, which must stay the last line; `first` also runs its effect before
+   * the others (stopping synthetic traffic before a rollback or promotion starts, not after it ends).
+   */
+  aside(type: string, reason: string, data: Evidence, effect: Effect, first: boolean): void {
+    const at = this.log.findIndex((e) => e.to !== undefined);
+    this.log.splice(at < 0 ? this.log.length : at, 0, makeEntry(type, reason, data, this.now));
+    if (first) this.effects.unshift(effect);
+    else this.effects.push(effect);
+  }
+
   /** Moves to another phase with a transition log line (always notified). */
   moveTo(to: Phase, type: string, reason: string, data: Evidence, patch: Partial<RolloutState> = {}): void {
     const from = this.state.phase;

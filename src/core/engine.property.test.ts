@@ -7,7 +7,7 @@ import type { Measurement, Verdict, VersionCounts } from './measurement.js';
 import type { Command, Effect, RolloutEvent, RolloutPlan, RolloutState, Transition } from './rollout.js';
 import { TERMINAL_PHASES } from './rollout.js';
 
-const planArb: fc.Arbitrary<RolloutPlan> = fc.record({
+const basePlanArb = fc.record({
   steps: fc
     .uniqueArray(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 5 })
     .map((s) => s.sort((a, b) => a - b)),
@@ -19,6 +19,10 @@ const planArb: fc.Arbitrary<RolloutPlan> = fc.record({
   maxMetricFailures: fc.integer({ min: 0, max: 5 }),
   analysisEnabled: fc.boolean(),
 });
+// Half the plans send synthetic traffic while a step is held for lack of it (src/core/engine-load.ts).
+const planArb: fc.Arbitrary<RolloutPlan> = fc
+  .tuple(basePlanArb, fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }))
+  .map(([plan, rps]) => (rps === undefined ? plan : { ...plan, loadGenerator: { rps } }));
 
 const verdictArb = fc.constantFrom<Verdict>('continue', 'healthy', 'healthy', 'inconclusive', 'rollback');
 
@@ -123,6 +127,23 @@ function checkTransition(prev: RolloutState, event: RolloutEvent, now: number, t
   expect(s.stepIndex).toBeGreaterThanOrEqual(-1);
   expect(s.stepIndex).toBeLessThan(s.plan.steps.length);
   if (s.phase === 'progressing') expect(s.weight).toBe(s.plan.steps[s.stepIndex]);
+  // synthetic traffic: only while progressing, and every start or stop is an effect with its log line
+  if (s.loadGenerator) expect(s.phase).toBe('progressing');
+  if (s.loadGenerator) expect(s.plan.loadGenerator?.rps).toBe(s.loadGenerator.rps);
+  const loads = t.effects.filter((e) => e.type === 'load');
+  expect(loads.length).toBeLessThanOrEqual(1);
+  if (!prev.loadGenerator !== !s.loadGenerator) {
+    expect(loads).toEqual([
+      s.loadGenerator
+        ? { type: 'load', rps: s.loadGenerator.rps, until: s.loadGenerator.until }
+        : { type: 'load', rps: 0 },
+    ]);
+    expect(t.log.some((e) => e.type === (s.loadGenerator ? 'load-generator-started' : 'load-generator-stopped'))).toBe(
+      true,
+    );
+  } else {
+    expect(loads).toEqual([]);
+  }
   // promotion safety: only an explicit command promotes without a clean, healthy record
   const manual = event.type === 'command' && event.command === 'promote';
   if (s.phase === 'promoting' && prev.phase !== 'promoting' && !manual) {

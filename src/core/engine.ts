@@ -32,6 +32,7 @@ import { onCommand } from './engine-commands.js';
 import { checkDeployTimeout, freshAnalysis, onCanaryStatus, onStart } from './engine-deploy.js';
 import { Draft, fmtDuration, isTerminal, makeEntry, oneLine } from './engine-draft.js';
 import { informGate, onGateResult, waitingAtGate } from './engine-gates.js';
+import { loadToResume, syncLoad } from './engine-load.js';
 import { snapshot, startRollback } from './engine-phases.js';
 import { evaluateStep, onMeasurement } from './engine-progress.js';
 import type { Effect, RolloutEvent, RolloutPlan, RolloutState, Transition } from './rollout.js';
@@ -98,11 +99,18 @@ export function newRollout(init: NewRolloutInit, analyzer: Analyzer, now: number
 /** Applies one event. Never throws for any event the `RolloutEvent` type allows, in any phase. */
 export function step(state: RolloutState, event: RolloutEvent, now: number, opts: EngineOptions): Transition {
   const d = new Draft(state, now);
+  apply(d, state, event, now, opts);
+  // Whatever the event did, the synthetic traffic follows from the resulting state (src/core/engine-load.ts).
+  syncLoad(d);
+  return d.finish();
+}
+
+function apply(d: Draft, state: RolloutState, event: RolloutEvent, now: number, opts: EngineOptions): void {
   if (event.type === 'command') {
     onCommand(d, event.command, event.by);
-    return d.finish();
+    return;
   }
-  if (isTerminal(state.phase)) return d.finish();
+  if (isTerminal(state.phase)) return;
   switch (event.type) {
     case 'start':
       onStart(d);
@@ -155,7 +163,6 @@ export function step(state: RolloutState, event: RolloutEvent, now: number, opts
       }
       break;
   }
-  return d.finish();
 }
 
 /**
@@ -167,7 +174,7 @@ export function effectsToResume(state: RolloutState): Effect[] {
     waitingAtGate(state) && state.phase !== 'paused' && !TERMINAL_PHASES.includes(state.phase)
       ? [{ type: 'run-gate', point: state.gate!.point }]
       : [];
-  return [...realise(state), ...gate];
+  return [...realise(state), ...gate, ...loadToResume(state)];
 }
 
 function realise(state: RolloutState): Effect[] {

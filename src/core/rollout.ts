@@ -46,6 +46,11 @@ export interface RolloutPlan {
   analysisEnabled: boolean;
   /** Gate points that have at least one hook; absent or empty: no gates. */
   gates?: GatePoint[];
+  /**
+   * Synthetic traffic for quiet services (`analysis.loadGenerator` when enabled): requests per second sent
+   * through the router while a step is held for lack of traffic. Absent: never.
+   */
+  loadGenerator?: { rps: number };
 }
 
 export interface AnalysisProgress {
@@ -96,8 +101,20 @@ export interface RolloutState {
   reason: string;
   /** A blocking gate the rollout waits at (or has just passed, until the action it guards is taken). */
   gate?: { point: GatePoint; since: number; passed?: boolean };
+  /** Set while the built-in load generator should run (see src/core/engine-load.ts); absent otherwise. */
+  loadGenerator?: LoadGeneratorState;
   /** Increments on every persisted change; the store rejects a stale write. */
   revision: number;
+}
+
+/** The synthetic traffic the engine asked for: its rate, the step it helps, and when it must stop at the latest. */
+export interface LoadGeneratorState {
+  rps: number;
+  /** Index of the step it was started for (into plan.steps). */
+  stepIndex: number;
+  since: number;
+  /** Epoch ms: the step's deadline; the generator never runs past it. */
+  until: number;
 }
 
 export type Command = 'pause' | 'resume' | 'promote' | 'abort' | 'skip-analysis';
@@ -126,7 +143,12 @@ export type Effect =
   | { type: 'rollback' }
   | { type: 'notify'; entry: LogEntry }
   /** Run the hooks of a gate point; blocking ones answer with `gate-result`, informational ones are only logged. */
-  | { type: 'run-gate'; point: GatePoint; informational?: boolean };
+  | { type: 'run-gate'; point: GatePoint; informational?: boolean }
+  /**
+   * Run the built-in load generator at `rps` through the router until `until` (epoch ms), replacing any running
+   * one; `rps: 0` stops it. Runs in the controller's process, so it never outlives the controller.
+   */
+  | { type: 'load'; rps: number; until?: number };
 
 /** One line of a rollout's append-only event log. */
 export interface LogEntry {

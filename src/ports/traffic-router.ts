@@ -29,5 +29,10 @@ export interface TrafficRouter {
   getRoutes(signal: AbortSignal): Promise<AppliedRoutes>;
   /** Route everything to `stable` and remove what was created for the canary. */
   finalize(stable: VersionStatus, signal: AbortSignal): Promise<void>;
+  /**
+   * Optional: the URL users reach the service at through this router (`http://127.0.0.1:8080`), when the router
+   * knows it. The built-in load generator sends its synthetic requests there, so they split like real traffic.
+   */
+  entryUrl?(): string | undefined;
   close(): Promise<void>;
 }

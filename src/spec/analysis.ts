@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { oneOf, urlPath } from './common.js';
+import { httpUrl, oneOf, urlPath } from './common.js';
 import { duration, percent } from './units.js';
 
 /**
@@ -42,8 +42,29 @@ export const analysisConfig = z.strictObject({
       enabled: z.boolean().default(false),
       rps: z.number().gt(0).max(10_000).default(20),
       path: urlPath.default('/'),
+      /**
+       * Where users reach the service through the router (scheme, host, port; `path` is appended). Needed when the
+       * router cannot tell it (every router but the built-in proxy); it overrides the router's own when given.
+       */
+      url: httpUrl.optional(),
     })
     .prefault({}),
 });
+
+/** Routers that know the address users reach the service at (`TrafficRouter.entryUrl`). */
+export const ROUTERS_WITH_ENTRY_URL: readonly string[] = ['builtin-proxy'];
+
+/**
+ * The load generator is enabled but nothing says where to send its requests: a message for
+ * `spec.analysis.loadGenerator.url`, or undefined when all is well.
+ */
+export function loadGeneratorUrlProblem(analysis: AnalysisConfig, routerKind: string): string | undefined {
+  const lg = analysis.loadGenerator;
+  if (!lg.enabled || lg.url !== undefined || ROUTERS_WITH_ENTRY_URL.includes(routerKind)) return undefined;
+  return (
+    `url is required when loadGenerator is enabled with the ${routerKind} router, which cannot tell where users ` +
+    `reach the service: give that address, like http://127.0.0.1:8080`
+  );
+}
 
 export type AnalysisConfig = z.output<typeof analysisConfig>;

@@ -21,5 +21,7 @@ export function planFromSpec(spec: CanarySpec): RolloutPlan {
     analysisEnabled: analysis.enabled,
     // Gate points with hooks (issue 7); left out when there are none so plans without gates stay as they were.
     ...(spec.spec.hooks.length > 0 ? { gates: [...new Set(spec.spec.hooks.map((h) => h.type))] } : {}),
+    // Synthetic traffic for quiet services (src/core/engine-load.ts); left out when disabled, like gates.
+    ...(analysis.loadGenerator.enabled ? { loadGenerator: { rps: analysis.loadGenerator.rps } } : {}),
   };
 }

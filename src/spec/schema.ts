@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { analysisConfig } from './analysis.js';
+import { analysisConfig, loadGeneratorUrlProblem } from './analysis.js';
 import { dnsLabel, versionName } from './common.js';
 import { hookConfig, notificationConfig } from './gates.js';
 import { metricsConfig, platformConfig, routerConfig } from './providers.js';
@@ -41,6 +41,12 @@ export const canarySpec = z
   })
   .transform((doc, ctx) => {
     const { router } = doc.spec;
+    const loadProblem = loadGeneratorUrlProblem(doc.spec.analysis, router.kind);
+    if (loadProblem) {
+      const path = ['spec', 'analysis', 'loadGenerator', 'url'];
+      ctx.issues.push({ code: 'custom', input: doc.spec.analysis.loadGenerator, path, message: loadProblem });
+      return z.NEVER;
+    }
     const metrics =
       doc.spec.metrics ?? (router.kind === 'builtin-proxy' ? { kind: 'builtin-proxy' as const } : undefined);
     if (!metrics) {

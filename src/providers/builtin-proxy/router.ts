@@ -1,7 +1,7 @@
 import { ConfigError } from '../../errors.js';
 import type { Endpoint, VersionStatus } from '../../ports/platform.js';
 import type { AppliedRoutes, Backends, TrafficRouter } from '../../ports/traffic-router.js';
-import { parseHostPort } from '../../proxy/address.js';
+import { baseUrl, parseHostPort } from '../../proxy/address.js';
 import type { RouteState, RouteUpdate } from '../../proxy/routes.js';
 import type { ProviderContext } from '../context.js';
 import { AdminClient, ProxyUnreachableError } from './admin-client.js';
@@ -57,6 +57,13 @@ export class BuiltinProxyRouter implements TrafficRouter {
 
   async finalize(stable: VersionStatus, signal: AbortSignal): Promise<void> {
     await this.update({ stable: backendOf(stable, 'stable'), canary: null, canaryWeight: 0 }, signal);
+  }
+
+  /** Where users reach the service: the proxy's listen address (a wildcard bind is reached on loopback). */
+  entryUrl(): string | undefined {
+    const ep = parseHostPort(this.config.listen, 'router.listen');
+    // Port 0 is picked by the proxy at start-up: no fixed address to give.
+    return ep.port === 0 ? undefined : baseUrl(this.config.listen, 'router.listen');
   }
 
   async close(): Promise<void> {
