@@ -3,6 +3,7 @@ import type { RolloutState } from '../core/rollout.js';
 import { CanaryError, ConfigError, errorMessage } from '../errors.js';
 import type { Store } from '../ports/store.js';
 import { interpret } from './adapters.js';
+import { forgetOld, remember, remembered } from './delivery-memory.js';
 import { loadTriggersFile, type TriggerConfig } from './config.js';
 import { verifyDelivery } from './verify.js';
 
@@ -86,8 +87,9 @@ function install(app: FastifyInstance, opts: TriggerPluginOptions): void {
         const state = await start(r.service, r.version, `trigger ${t.name} (${r.source})`);
         const record = { rolloutId: state.id, at };
         seen.set(r.deliveryId, record);
-        await store?.setValue(`trigger-delivery:${r.deliveryId}`, JSON.stringify(record));
+        if (store) await remember(store, r.deliveryId, record);
         prune(seen, at, t.replayWindow * 2);
+        if (store) await forgetOld(store, r.deliveryId, at, t.replayWindow * 2);
         return { duplicate: false, rolloutId: state.id };
       });
       queue = work.catch(() => undefined);
@@ -105,19 +107,6 @@ function install(app: FastifyInstance, opts: TriggerPluginOptions): void {
 
 function fail(code: string, message: string): object {
   return { error: { code, message } };
-}
-
-async function remembered(
-  store: Store | undefined,
-  id: string,
-): Promise<{ rolloutId: string; at: number } | undefined> {
-  const raw = await store?.getValue(`trigger-delivery:${id}`);
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw) as { rolloutId: string; at: number };
-  } catch {
-    return undefined;
-  }
 }
 
 function prune(seen: Map<string, { at: number }>, now: number, keepMs: number): void {
