@@ -3,6 +3,7 @@ import type { Phase } from '../../core/rollout.js';
 import { ForbiddenError } from '../../errors.js';
 import { actor } from '../auth-hook.js';
 import { rolloutView } from '../views.js';
+import { approvalStatusRoute } from './approval-status.js';
 import { commandBody, eventsQuery, parseBody, rolloutQuery, startBody } from '../schemas.js';
 
 /** Rollouts: list, start, read, their event log and chart, and commands. */
@@ -72,4 +73,6 @@ export function rolloutRoutes(app: FastifyInstance): void {
       return reply.status(202).send(rolloutView(await controller.command(req.params.name, command, actor(req))));
     },
   );
+
+  approvalStatusRoute(app);
 }
