@@ -60,7 +60,13 @@ export function updateLatencyTest(
   if (s.thresholdMs === null) {
     const acc = s.baselineAcc ? { ...s.baselineAcc, counts: s.baselineAcc.counts.slice() } : emptyLike(b);
     if (!addHistogram(acc, b)) return { ...s, skipped: s.skipped + 1, baselineAcc: emptyLike(b) };
-    const threshold = acc.count >= MIN_BASELINE_FOR_THRESHOLD ? quantileBound({ ...acc, sum: 0 }, quantile) : null;
+    // A quantile in the open last bucket falls back to the top finite bound: still a fixed threshold (a larger
+    // baseline share is "slow", so less sensitive, but valid). Waiting instead would never start the test and
+    // never let the canary be shown healthy.
+    const threshold =
+      acc.count >= MIN_BASELINE_FOR_THRESHOLD
+        ? (quantileBound({ ...acc, sum: 0 }, quantile) ?? acc.le[acc.le.length - 1] ?? null)
+        : null;
     return { ...s, baselineAcc: threshold === null ? acc : null, thresholdMs: threshold };
   }
   const sc = slowerThan(c, s.thresholdMs);
