@@ -12,6 +12,17 @@ export type Phase =
   | 'rolled_back'
   | 'failed';
 export const TERMINAL: Phase[] = ['succeeded', 'rolled_back', 'failed'];
+export type GatePoint = 'pre-rollout' | 'confirm-traffic-increase' | 'confirm-promotion' | 'post-rollout' | 'rollback';
+
+/** GET /api/v1/rollouts/:id/approval */
+export interface ApprovalStatus {
+  waiting: boolean;
+  point?: GatePoint;
+  since?: number;
+  hooks: Array<{ name: string; timeoutMs: number }>;
+  role: Role | 'public';
+  allowed: boolean;
+}
 
 export interface Rollout {
   id: string;
@@ -24,7 +35,16 @@ export interface Rollout {
   appliedWeight?: number;
   stepStartedAt?: number;
   stepCanaryRequests: number;
-  plan: { steps: number[]; stepIntervalMs: number; minRequestsPerStep: number; analysisEnabled: boolean };
+  plan: {
+    steps: number[];
+    stepIntervalMs: number;
+    minRequestsPerStep: number;
+    analysisEnabled: boolean;
+    /** Gate points with hooks. */
+    gates?: GatePoint[];
+  };
+  /** A gate the rollout waits at (or has just passed). */
+  gate?: { point: GatePoint; since: number; passed?: boolean };
   analysis: {
     canaryRequests: number;
     canaryErrors: number;

@@ -1,6 +1,14 @@
 import type { LogEntry } from '../api';
 
-const IMPORTANT = new Set(['analysis', 'step-advanced', 'rollback-started', 'promotion-started', 'paused', 'resumed']);
+const IMPORTANT = new Set([
+  'analysis',
+  'step-advanced',
+  'rollback-started',
+  'promotion-started',
+  'paused',
+  'resumed',
+  'gate-passed',
+]);
 
 /** Every decision with its one-line reason and the numbers behind it, newest first. */
 export function Decisions({ events }: { events: LogEntry[] }) {

@@ -22,6 +22,9 @@ export function ConfirmButton(props: {
   label: string;
   question: string;
   danger?: boolean;
+  /** Shown but not usable; `title` should say why. */
+  disabled?: boolean;
+  title?: string;
   onConfirm: () => Promise<void>;
 }) {
   const [open, setOpen] = useState(false);
@@ -41,7 +44,12 @@ export function ConfirmButton(props: {
   };
   return (
     <>
-      <button className={props.danger ? 'danger' : ''} onClick={() => setOpen(true)}>
+      <button
+        className={props.danger ? 'danger' : ''}
+        disabled={props.disabled}
+        title={props.title}
+        onClick={() => setOpen(true)}
+      >
         {props.label}
       </button>
       {open && (

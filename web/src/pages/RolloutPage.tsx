@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, can, subscribe, TERMINAL, type LogEntry, type Me, type MetricPoint, type Rollout } from '../api';
+import { Approval } from '../components/Approval';
 import { Chart, type Series } from '../components/Chart';
 import { ConfirmButton, duration, msText, pct, PhaseBadge, WeightBar } from '../components/bits';
 import { Decisions } from '../components/Decisions';
@@ -119,7 +120,9 @@ export function RolloutPage({ id, me }: { id: string; me: Me }) {
         )}
       </header>
 
-      <Timeline r={r} />
+      <Approval r={r} me={me} />
+
+      <Timeline r={r} events={events} />
 
       <div className="charts">
         <Chart
