@@ -10,6 +10,11 @@ export interface DeploymentWatcherOptions {
   deployments: Record<string, string>;
   /** Called when a watched Deployment's pod template, or a ConfigMap/Secret it references, changes. */
   onChange(service: string, version: string): void | Promise<void>;
+  /**
+   * Versions already handled, by Deployment (e.g. recorded by the replica that led before): a first sight that
+   * differs is a change made while nobody watched, and triggers. Without an entry the first sight only records.
+   */
+  known?: Record<string, string>;
   log?: Logger;
 }
 
@@ -78,9 +83,9 @@ export class DeploymentWatcher {
 
   /** Runs until `signal` aborts. Resolves once the baseline is recorded and returns a promise of the loops' end. */
   async start(signal: AbortSignal): Promise<{ done: Promise<void> }> {
-    for (const name of Object.keys(this.options.deployments)) await this.check(name, signal, true);
+    for (const name of Object.keys(this.options.deployments)) await this.check(name, signal);
     const done = Promise.all([
-      this.loop(DEPLOYMENTS, signal, (obj) => this.check(obj.metadata?.name ?? '', signal, false)),
+      this.loop(DEPLOYMENTS, signal, (obj) => this.check(obj.metadata?.name ?? '', signal)),
       this.loop(CONFIG_MAPS, signal, (obj) => this.configChanged('configmap', obj, signal)),
       this.loop(SECRETS, signal, (obj) => this.configChanged('secret', obj, signal)),
     ]).then(() => undefined);
@@ -122,13 +127,13 @@ export class DeploymentWatcher {
     const name = obj.metadata?.name ?? '';
     for (const dep of Object.keys(this.options.deployments)) {
       const key = this.refs.get(dep);
-      if (key?.has(`${kind}/${name}`)) await this.check(dep, signal, false);
+      if (key?.has(`${kind}/${name}`)) await this.check(dep, signal);
     }
   }
 
   private readonly refs = new Map<string, Set<string>>();
 
-  private async check(name: string, signal: AbortSignal, baseline: boolean): Promise<void> {
+  private async check(name: string, signal: AbortSignal): Promise<void> {
     const service = this.options.deployments[name];
     if (service === undefined) return;
     const dep = await this.client.get<Deployment>(resourcePath(DEPLOYMENTS, this.options.namespace, name), signal);
@@ -148,8 +153,9 @@ export class DeploymentWatcher {
     const version = templateVersion(dep.spec.template, config);
     const previous = this.versions.get(name);
     this.versions.set(name, version);
-    if (baseline || previous === undefined || previous === version) return;
-    this.options.log?.info({ deployment: name, service, from: previous, to: version }, 'deployment watcher: change');
+    const before = previous ?? this.options.known?.[name];
+    if (before === undefined || before === version) return;
+    this.options.log?.info({ deployment: name, service, from: before, to: version }, 'deployment watcher: change');
     await this.options.onChange(service, version);
   }
 }

@@ -22,7 +22,8 @@ export interface LeaderElectionOptions {
 export interface LeaderCallbacks {
   /** Called when this contender becomes leader; `signal` aborts when it stops leading. */
   onStartedLeading(signal: AbortSignal): void;
-  onStoppedLeading?(): void;
+  /** Called when this contender stops leading; when it returns a promise, the Lease is released after it settles. */
+  onStoppedLeading?(): void | Promise<void>;
   /** Called whenever the observed leader changes (including to this contender). */
   onNewLeader?(identity: string): void;
 }
@@ -84,8 +85,9 @@ export class LeaderElector {
       }
       this.leader = false;
       leading.abort(new Error('leadership lost'));
+      // Whoever leads next must not start while this contender's work is still stopping.
+      await Promise.resolve(callbacks.onStoppedLeading?.()).catch(() => undefined);
       if (signal.aborted) await this.release();
-      callbacks.onStoppedLeading?.();
     }
   }
 

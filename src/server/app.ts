@@ -80,6 +80,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   // Cookies are parsed before the auth hook reads the session cookie.
   await app.register(fastifyCookie);
   installAuth(app);
+  (await import('./leader-guard.js')).installLeaderGuard(app);
   app.addHook('onSend', async (_req, reply, payload) => {
     void reply.header('x-content-type-options', 'nosniff');
     void reply.header('x-frame-options', 'DENY');

@@ -2,11 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Controller } from '../controller/controller.js';
+import type { ControllerOptions } from '../controller/controller.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { openStore } from '../store/index.js';
 import { buildServer } from './app.js';
+import { defaultIdentity, startBackground, type LeaderElectionSettings } from './background.js';
+import { LeaderController } from './leader-controller.js';
 import { DemoRollouts, type DemoRolloutOptions } from './demo-rollouts.js';
 
 export interface StartServerOptions {
@@ -23,6 +25,18 @@ export interface StartServerOptions {
   log?: Logger;
   /** Where to print the URL and a first-login token (default stdout). */
   out?: (line: string) => void;
+  /** Postgres URL shared by every replica; without it, SQLite in `dataDir`. */
+  databaseUrl?: string;
+  /** Contend for this Lease: only the leader drives rollouts. Without it, this server always leads. */
+  leaderElection?: LeaderElectionSettings;
+  /** Start rollouts when the template Deployments of registered kubernetes specs change (`all` or namespaces). */
+  watchKubernetes?: 'all' | string[];
+  watchKubernetesPollMs?: number;
+  /** GitOps: start rollouts from the specs in this folder, as `chimera watch` does. */
+  watchFolder?: string;
+  watchFolderPollMs?: number;
+  /** How rollout ports are built (tests inject fakes for what no real back-end provides). */
+  portsFor?: ControllerOptions['portsFor'];
 }
 
 export interface RunningServer {
@@ -32,6 +46,8 @@ export interface RunningServer {
   /** The admin token created at start-up when the store had none (shown once). */
   firstToken?: string;
   demo?: DemoRollouts;
+  /** The server's controller; `isLeader()` says whether this replica drives rollouts. */
+  controller: LeaderController;
   close(): Promise<void>;
 }
 
@@ -47,8 +63,11 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const log = opts.log ?? createLogger('chimera-server');
   const tempDir = opts.demo && !opts.dataDir ? await mkdtemp(join(tmpdir(), 'chimera-server-demo-')) : undefined;
   const dataDir = opts.dataDir ?? tempDir ?? process.env.CHIMERA_DATA_DIR ?? '.chimera';
-  const store = await openStore(dataDir, log);
-  const controller = new Controller({ store, dataDir, log });
+  const store = await openStore(dataDir, log, opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {});
+  const controller = new LeaderController(
+    { store, dataDir, log, ...(opts.portsFor ? { portsFor: opts.portsFor } : {}) },
+    opts.leaderElection?.identity ?? defaultIdentity(),
+  );
   let app: FastifyInstance;
   let url: string;
   try {
@@ -67,20 +86,37 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
     throw err;
   }
-  const resumed = await controller.resumeAll();
-  if (resumed.length > 0) log.info({ rollouts: resumed }, 'took over rollouts in flight');
-  app.chimera.ready = true;
-
   let firstToken: string | undefined;
   if ((await app.chimera.tokens.list()).length === 0) {
     firstToken = (await app.chimera.tokens.create('admin', 'first-login')).token;
   }
+  // Driving rollouts, the watchers and the demo are the leader's (without leader election: this server's, at once).
   let demo: DemoRollouts | undefined;
-  if (opts.demo) {
-    const extra = typeof opts.demo === 'object' ? opts.demo : {};
-    demo = new DemoRollouts({ controller, specs: app.chimera.specs, dataDir, log, ...extra });
-    await demo.start();
+  let background: Awaited<ReturnType<typeof startBackground>>;
+  try {
+    background = await startBackground({
+      controller,
+      store,
+      specs: app.chimera.specs,
+      log,
+      ...pick(opts, ['leaderElection', 'watchKubernetes', 'watchKubernetesPollMs', 'watchFolder', 'watchFolderPollMs']),
+      onLead: async () => {
+        if (!opts.demo) return undefined;
+        const extra = typeof opts.demo === 'object' ? opts.demo : {};
+        demo = new DemoRollouts({ controller, specs: app.chimera.specs, dataDir, log, ...extra });
+        await demo.start();
+        return demo;
+      },
+    });
+  } catch (err) {
+    await app.close();
+    await controller.close();
+    await store.close();
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    throw err;
   }
+  // Followers are ready too: they serve reads, the dashboard, commands and approvals (through the store).
+  app.chimera.ready = true;
   out(`chimera server listening on ${url}/ (dashboard and API; data in ${dataDir})`);
   if (firstToken) {
     out(`first-login admin token (shown once; create more with \`chimera token create\`):\n  ${firstToken}`);
@@ -91,16 +127,30 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       try {
-        await demo?.close();
+        await background.close();
       } catch (err) {
-        log.warn({ err: errorMessage(err) }, 'demo clean-up failed');
+        log.warn({ err: errorMessage(err) }, 'stopping the leader-only work failed');
       }
       await app.close();
       await controller.close();
       await store.close();
       if (tempDir) await rm(tempDir, { recursive: true, force: true });
     })());
-  return { app, url, dataDir, ...(firstToken ? { firstToken } : {}), ...(demo ? { demo } : {}), close };
+  return {
+    app,
+    url,
+    dataDir,
+    controller,
+    ...(firstToken ? { firstToken } : {}),
+    ...(demo ? { demo } : {}),
+    close,
+  };
+}
+
+function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
+  return out;
 }
 
 /** Listens, turning the usual socket refusals into configuration errors that name the address. */

@@ -17,7 +17,7 @@ function contender(namespace: string, identity: string) {
         events.push('started');
         s.addEventListener('abort', () => events.push('lost'));
       },
-      onStoppedLeading: () => events.push('stopped'),
+      onStoppedLeading: () => void events.push('stopped'),
     },
     stop.signal,
   );

@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { KubeApiError, KubeClient, type KubeObject } from '../../src/kubernetes/client.js';
 import { DeploymentWatcher } from '../../src/kubernetes/deployment-watcher.js';
 import { loadConnection } from '../../src/kubernetes/kubeconfig.js';
 import { LeaderElector } from '../../src/kubernetes/leader-election.js';
-import { DEPLOYMENTS, SECRETS, resourcePath } from '../../src/kubernetes/paths.js';
+import { DEPLOYMENTS, LEASES, SECRETS, resourcePath } from '../../src/kubernetes/paths.js';
+import type { Lease } from '../../src/kubernetes/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { eventually } from '../../src/ports/platform.conformance.js';
 import type { VersionTarget } from '../../src/ports/platform.js';
@@ -15,7 +19,11 @@ import { istioRouterConfig } from '../../src/providers/istio/config.js';
 import { IstioRouter } from '../../src/providers/istio/router.js';
 import { kubernetesPlatformConfig } from '../../src/providers/kubernetes/config.js';
 import { KubernetesPlatform } from '../../src/providers/kubernetes/platform.js';
+import { createPlatform, createRouter } from '../../src/providers/registry.js';
+import { startServer } from '../../src/server/start.js';
 import { smiRouterConfig } from '../../src/providers/smi/config.js';
+import { constantAnalyzer } from '../../src/testing/fake-analyzer.js';
+import { FakeMetricProvider } from '../../src/testing/fake-metrics.js';
 import { SmiRouter } from '../../src/providers/smi/router.js';
 import {
   createNamespace,
@@ -60,6 +68,7 @@ describe.skipIf(!kubeAvailable)('deploy/kubernetes RBAC is enough for every prov
   let sa: KubeClient;
   let chimeraNs: string;
   let appNs: string;
+  let saToken: string;
 
   beforeAll(async () => {
     admin = testClient();
@@ -80,7 +89,8 @@ describe.skipIf(!kubeAvailable)('deploy/kubernetes RBAC is enough for every prov
       },
     );
     const conn = loadConnection(kubeconfigPath);
-    sa = new KubeClient({ ...conn, authorization: () => `Bearer ${tr.status.token}` });
+    saToken = tr.status.token;
+    sa = new KubeClient({ ...conn, authorization: () => `Bearer ${saToken}` });
     await admin.create(resourcePath(DEPLOYMENTS, appNs), templateDeployment(appNs, 'web'), signal());
   });
 
@@ -162,6 +172,78 @@ describe.skipIf(!kubeAvailable)('deploy/kubernetes RBAC is enough for every prov
     await Promise.all([done, run]);
   });
 
+  it('given only the ServiceAccount, then `chimera server` with leader election and the Deployment watcher leads and starts a rollout on a template change', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chimera-rbac-server-'));
+    // The test kubeconfig with the ServiceAccount's token in place of the admin's.
+    const kubeconfig = join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, readFileSync(kubeconfigPath, 'utf8').replace(/token: .*/, `token: ${saToken}`));
+    const stop = new AbortController();
+    const sim = simulateControllers(admin, appNs, stop.signal);
+    const server = await startServer({
+      port: 0,
+      dataDir: join(dir, 'data'),
+      log: silentLogger,
+      out: () => undefined,
+      leaderElection: { lease: 'chimera-controller', namespace: chimeraNs, identity: 'pod-s', kubeconfig },
+      watchKubernetes: [appNs],
+      watchKubernetesPollMs: 200,
+      portsFor: async (l) => ({
+        platform: await createPlatform(l.spec.spec.platform, ctx),
+        router: await createRouter(l.spec.spec.router, ctx),
+        metrics: new FakeMetricProvider(),
+        analyzer: constantAnalyzer('continue'),
+        notifiers: [],
+        close: () => Promise.resolve(),
+      }),
+    });
+    try {
+      await eventually(
+        () => Promise.resolve(server.controller.isLeader()),
+        (x) => x,
+        20_000,
+      );
+      await server.app.chimera.specs.save(
+        `apiVersion: chimera.dev/v1
+kind: Canary
+metadata: { name: web }
+spec:
+  stableVersion: stable
+  platform: { kind: kubernetes, kubeconfig: "${kubeconfig}", namespace: ${appNs} }
+  router: { kind: gateway-api, kubeconfig: "${kubeconfig}", namespace: ${appNs}, parentRefs: [{ name: gw }] }
+  metrics: { kind: builtin-proxy, admin: "127.0.0.1:9" }
+  strategy: { steps: [10, 50], interval: 10m, minRequests: 5, stepDeadline: 20m, deployTimeout: 30s }
+  analysis: { interval: 200ms }
+`,
+        'test',
+      );
+      const store = server.app.chimera.store;
+      await eventually(
+        () => store.getValue(`kubernetes-watch:${appNs}/web`),
+        (v) => v !== undefined,
+        20_000,
+      );
+      await admin.patch(
+        resourcePath(DEPLOYMENTS, appNs, 'web'),
+        { spec: { template: { metadata: { annotations: { rev: '2' } } } } },
+        'strategic',
+        signal(),
+      );
+      const r = await eventually(
+        async () => (await store.list({ service: 'web', limit: 1 }))[0],
+        (x) => x?.phase === 'progressing' || x?.phase === 'failed',
+        30_000,
+      );
+      expect(r?.phase).toBe('progressing');
+      const lease = await admin.get<Lease>(resourcePath(LEASES, chimeraNs, 'chimera-controller'), signal());
+      expect(lease?.spec.holderIdentity).toBe('pod-s');
+    } finally {
+      await server.close();
+      stop.abort();
+      await sim;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('and nothing more: no Secrets outside its namespaces, no deleting routes, no other Lease', async () => {
     const forbidden = async (p: Promise<unknown>) => {
       const err = await p.then(
@@ -183,5 +265,16 @@ describe.skipIf(!kubeAvailable)('deploy/kubernetes RBAC is enough for every prov
       }),
     );
     await forbidden(sa.list(`/api/v1/namespaces/${appNs}/pods`, signal()));
+    // Leases: only its own, in its own namespace, never deleted; no watching outside bound namespaces.
+    await forbidden(sa.request('DELETE', resourcePath(LEASES, chimeraNs, 'chimera-controller'), { signal: signal() }));
+    await forbidden(sa.list(resourcePath(LEASES, chimeraNs), signal()));
+    await forbidden(
+      sa.create(
+        resourcePath(LEASES, appNs),
+        { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'chimera-controller' }, spec: {} },
+        signal(),
+      ),
+    );
+    await forbidden(sa.list(resourcePath(DEPLOYMENTS, 'default'), signal()));
   });
 });
