@@ -4,7 +4,7 @@ set -euo pipefail
 need=()
 for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
 if [ "$#" -eq 0 ]; then
-  for pkg in haproxy prometheus chromium docker.io etcd-server wrk; do
+  for pkg in haproxy prometheus chromium docker.io etcd-server wrk postgresql; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
   done
 fi
