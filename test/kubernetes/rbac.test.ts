@@ -244,6 +244,22 @@ spec:
     }
   });
 
+  it('deploy/kubernetes/deployment.yaml is accepted by the API server (server-side dry run), with its ServiceAccount', async () => {
+    const text = readFileSync(new URL('../../deploy/kubernetes/deployment.yaml', import.meta.url), 'utf8');
+    const docs = parseAllDocuments(text).map((d) => d.toJS() as KubeObject);
+    expect(docs.map((d) => d.kind)).toEqual(['Deployment', 'Service']);
+    for (const obj of docs) {
+      obj.metadata!.namespace = chimeraNs;
+      const collection =
+        obj.kind === 'Deployment' ? resourcePath(DEPLOYMENTS, chimeraNs) : `/api/v1/namespaces/${chimeraNs}/services`;
+      const created = await admin.request<KubeObject>('POST', `${collection}?dryRun=All&fieldValidation=Strict`, {
+        body: obj,
+        signal: signal(),
+      });
+      expect(created.metadata?.name).toBe('chimera');
+    }
+  });
+
   it('and nothing more: no Secrets outside its namespaces, no deleting routes, no other Lease', async () => {
     const forbidden = async (p: Promise<unknown>) => {
       const err = await p.then(

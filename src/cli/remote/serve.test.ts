@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { ConfigError } from '../../errors.js';
 import { serverOptions } from './serve.js';
 
@@ -44,5 +46,25 @@ describe('chimera server options from flags and environment', () => {
     expect(() => serverOptions({ ...base, leaderElection: 'Not_A_Name' }, {})).toThrow(/--leader-election/);
     expect(() => serverOptions({ ...base, watchKubernetes: 'shop,Bad!' }, {})).toThrow(/--watch-kubernetes/);
     expect(() => serverOptions(base, { CHIMERA_WATCH_KUBERNETES: ',' })).toThrow(ConfigError);
+  });
+});
+
+describe('deploy/kubernetes/deployment.yaml', () => {
+  it('sets only environment variables the server reads: each one changes the options it starts with', () => {
+    const text = readFileSync(new URL('../../../deploy/kubernetes/deployment.yaml', import.meta.url), 'utf8');
+    const deployment = parseAllDocuments(text)
+      .map(
+        (d) =>
+          d.toJS() as { kind: string; spec: { template: { spec: { containers: { env?: { name: string }[] }[] } } } },
+      )
+      .find((d) => d.kind === 'Deployment')!;
+    const names = deployment.spec.template.spec.containers.flatMap((c) => (c.env ?? []).map((e) => e.name));
+    expect(names.length).toBeGreaterThan(0);
+    // POD_NAME and POD_NAMESPACE matter with leader election, which the manifest turns on.
+    const withLease = { CHIMERA_LEADER_ELECTION_LEASE: 'chimera-controller' };
+    for (const name of names) {
+      const env = { ...withLease, [name]: name === 'CHIMERA_WATCH_KUBERNETES' ? 'all' : 'x-value' };
+      expect(serverOptions(base, env), name).not.toEqual(serverOptions(base, name in withLease ? {} : withLease));
+    }
   });
 });
