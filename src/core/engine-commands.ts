@@ -30,6 +30,7 @@ export function onCommand(d: Draft, command: Command, by: string | undefined): v
   }
   switch (command) {
     case 'pause':
+      if (phase === 'paused' && d.state.pauseCause === 'metrics') return keepPaused(d, actor);
       if (phase === 'paused') return reject('it is already paused');
       if (phase !== 'progressing' && phase !== 'deploying') return reject(notIn(phase, 'pause'));
       pause(d, `paused by ${actor} at ${where(d.state)}; the traffic split stays as it is until resumed`, {
@@ -70,10 +71,21 @@ function resume(d: Draft, actor: string, reject: (why: string) => void): void {
     'resumed',
     `resumed by ${actor}: back to ${to} at ${where(d.state)}; ${again}`,
     { ...snapshot(d.state), by: actor, stepIntervalMs: plan.stepIntervalMs },
-    { pausedFrom: undefined, stepStartedAt: d.now },
+    { pausedFrom: undefined, pauseCause: undefined, stepStartedAt: d.now },
   );
   // Held by a failed gate (or paused while one ran): the gate runs again.
   rerunGate(d);
+}
+
+/** `pause` on a rollout the engine paused for a metrics outage: a person now holds it; it no longer resumes by itself. */
+function keepPaused(d: Draft, actor: string): void {
+  d.set({ pauseCause: undefined });
+  d.say(
+    'paused',
+    `paused by ${actor} at ${where(d.state)} (already held for a metrics outage); it now stays paused until resumed, ` +
+      'even once metrics are readable again',
+    { ...snapshot(d.state), by: actor },
+  );
 }
 
 function skipAnalysis(d: Draft, actor: string): void {

@@ -102,7 +102,8 @@ describe('metrics outage', () => {
     expect(h.state.pausedFrom).toBe('progressing');
     expect(h.state.reason).toBe(
       'metrics missing for 3 consecutive reads (metrics error: prometheus: connection refused); a metrics outage ' +
-        'never promotes; policy onInconclusive=pause: holding at step 1 of 2 (10%) until resumed',
+        'never promotes; policy onInconclusive=pause: holding at step 1 of 2 (10%) until metrics are readable ' +
+        'again or it is resumed',
     );
     expect(h.last.log.at(-1)!.data).toMatchObject({ consecutiveMetricFailures: 3, maxMetricFailures: 3 });
     for (let i = 0; i < 20; i++) h.failRead('error', 60_000);

@@ -2,8 +2,8 @@ import type { Analyzer } from '../ports/analyzer.js';
 import { countsDelta, invalidCounts } from './engine-deltas.js';
 import type { Draft } from './engine-draft.js';
 import { fmtDuration, oneLine, where } from './engine-draft.js';
-import { passGate, waitingAtGate } from './engine-gates.js';
-import { applyInconclusive, startPromotion, startRollback } from './engine-phases.js';
+import { passGate, rerunGate, waitingAtGate } from './engine-gates.js';
+import { applyInconclusive, snapshot, startPromotion, startRollback } from './engine-phases.js';
 import type { AnalysisBatch, Decision, Measurement, VersionCounts } from './measurement.js';
 
 /**
@@ -25,7 +25,26 @@ export function onMeasurement(d: Draft, m: Measurement, analyzer: Analyzer): voi
     const kind = m.phase === 'no-data' ? 'no data' : 'metrics error';
     metricFailure(d, `${kind}: ${oneLine(String(m.reason), 200)}`);
   }
+  resumeAfterOutage(d);
   if (d.phase === 'progressing') evaluateStep(d);
+}
+
+/**
+ * A pause the engine made for a metrics outage ends by itself with the first usable reading (a rollback verdict
+ * on that reading has already won). A pause a person made, or made into theirs (`pause` while auto-paused), stays.
+ */
+function resumeAfterOutage(d: Draft): void {
+  const s = d.state;
+  if (s.phase !== 'paused' || s.pauseCause !== 'metrics' || s.analysis.consecutiveMetricFailures > 0) return;
+  d.moveTo(
+    s.pausedFrom ?? 'progressing',
+    'resumed',
+    `metrics readable again: resuming by itself at ${where(s)}; the step's minimum time ` +
+      `(${fmtDuration(s.plan.stepIntervalMs)}) counts again from now`,
+    { ...snapshot(s), stepIntervalMs: s.plan.stepIntervalMs, automatic: true },
+    { pausedFrom: undefined, pauseCause: undefined, stepStartedAt: d.now },
+  );
+  rerunGate(d);
 }
 
 /** Advancing and the step deadline, evaluated on every measurement and tick while progressing. */
@@ -120,7 +139,12 @@ function metricFailure(d: Draft, why: string): void {
   d.setAnalysis({ consecutiveMetricFailures: n });
   const data = { consecutiveMetricFailures: n, maxMetricFailures: max };
   if (d.phase === 'progressing' && n >= max) {
-    applyInconclusive(d, `metrics missing for ${n} consecutive reads (${why}); a metrics outage never promotes`, data);
+    applyInconclusive(
+      d,
+      `metrics missing for ${n} consecutive reads (${why}); a metrics outage never promotes`,
+      data,
+      'metrics',
+    );
   } else if (n <= max) {
     // Beyond the limit (only possible while paused) the count still grows but the log is not flooded.
     d.say('metrics-missing', `metrics read failed (${n} of ${max} tolerated): ${why}`, data, { notify: false });

@@ -129,6 +129,16 @@ function checkTransition(prev: RolloutState, event: RolloutEvent, now: number, t
   if (s.phase === 'progressing') expect(s.weight).toBe(s.plan.steps[s.stepIndex]);
   // synthetic traffic: only while progressing, and every start or stop is an effect with its log line
   if (s.loadGenerator) expect(s.phase).toBe('progressing');
+  // only the engine's own pause for a metrics outage resumes by itself
+  if (s.pauseCause !== undefined) expect(s.phase).toBe('paused');
+  if (
+    s.phase === 'progressing' &&
+    prev.phase === 'paused' &&
+    !(event.type === 'command' && event.command === 'resume')
+  ) {
+    expect(prev.pauseCause).toBe('metrics');
+    expect(event.type).toBe('measurement');
+  }
   if (s.loadGenerator) expect(s.plan.loadGenerator?.rps).toBe(s.loadGenerator.rps);
   const loads = t.effects.filter((e) => e.type === 'load');
   expect(loads.length).toBeLessThanOrEqual(1);

@@ -80,6 +80,11 @@ export interface RolloutState {
   phase: Phase;
   /** Phase to return to on resume. */
   pausedFrom?: Phase;
+  /**
+   * Set when the engine itself paused for a metrics outage (`maxMetricFailures` with onInconclusive=pause): the
+   * rollout then resumes by itself once metrics are readable again. Absent for every other pause.
+   */
+  pauseCause?: 'metrics';
   /** Index into plan.steps; -1 before the first step. */
   stepIndex: number;
   /** Canary weight the router should apply now (percent). */
