@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
@@ -60,15 +60,32 @@ describe.skipIf(!chromiumPath)('manual approval in the dashboard (chromium)', ()
     });
     return id;
   };
+  /** Waits for `what`; on a timeout keeps a screenshot and says what the page showed instead. */
+  const see = async (page: Page, what: Locator, name: string): Promise<void> => {
+    try {
+      await what.waitFor({ timeout: LONG });
+    } catch (err) {
+      await page.screenshot({ path: join(ARTIFACTS, `approval-failed-${name}.png`), fullPage: true }).catch(() => 0);
+      const text = (
+        await page
+          .locator('main')
+          .innerText()
+          .catch(() => '')
+      ).slice(0, 1500);
+      throw new Error(`${name} not shown in time; the page showed:\n${text}`, { cause: err });
+    }
+  };
   const open = async (token: string, id: string, mobile = false): Promise<Page> => {
     const page = await browser.newPage(
       mobile ? { viewport: { width: 390, height: 844 }, isMobile: true } : { viewport: { width: 1280, height: 900 } },
     );
-    page.setDefaultTimeout(60_000);
+    page.setDefaultTimeout(LONG);
     await page.goto(server.url + '/');
     await page.getByLabel('Token').fill(token);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('heading', { name: 'Services' }).waitFor();
+    // The services overview already tells that the rollout stands at a gate.
+    await see(page, page.getByTestId('service-shop').getByTestId('at-gate').getByText('confirm-promotion'), 'card');
     await page.goto(`${server.url}/#/rollouts/${id}`);
     await page.getByTestId('timeline').waitFor();
     return page;
@@ -111,7 +128,7 @@ describe.skipIf(!chromiumPath)('manual approval in the dashboard (chromium)', ()
 
       const viewer = await open(tokens.viewer, id, true);
       const asked = viewer.getByTestId('approval');
-      await asked.getByText('Waiting for approval').waitFor();
+      await see(viewer, asked.getByText('Waiting for approval'), 'viewer-panel');
       await viewer
         .getByTestId('approval-why')
         .getByText(/needs the operator role/)
@@ -124,10 +141,10 @@ describe.skipIf(!chromiumPath)('manual approval in the dashboard (chromium)', ()
       expect((await stateOf(id)).phase).toBe('progressing');
 
       const operator = await open(tokens.operator, id);
-      await operator.getByTestId('gate-confirm-promotion').getByText('waiting').waitFor();
+      await see(operator, operator.getByTestId('gate-confirm-promotion').getByText('waiting'), 'gate-waiting');
       await operator.getByTestId('approval').getByRole('button', { name: 'Approve' }).click();
       await operator.getByRole('dialog').getByRole('button', { name: 'Yes, approve' }).click();
-      await operator.getByTestId('phase').getByText('succeeded').waitFor({ timeout: LONG });
+      await see(operator, operator.getByTestId('phase').getByText('succeeded'), 'promoted');
       await operator
         .getByTestId('gate-confirm-promotion')
         .getByText(/approved by release-lead \(operator\)/)
@@ -147,7 +164,7 @@ describe.skipIf(!chromiumPath)('manual approval in the dashboard (chromium)', ()
       const page = await open(tokens.operator, id);
       await page.getByTestId('approval').getByRole('button', { name: 'Reject' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Yes, reject' }).click();
-      await page.getByTestId('phase').getByText('rolled back').waitFor({ timeout: LONG });
+      await see(page, page.getByTestId('phase').getByText('rolled back'), 'rolled-back');
       await page
         .getByTestId('gate-confirm-promotion')
         .getByText(/rejected by release-lead \(operator\)/)

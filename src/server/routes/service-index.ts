@@ -57,7 +57,13 @@ export class ServiceIndex {
       await this.store.setValue(SERVICE_INDEX_KEY, JSON.stringify([...merged].sort()));
     });
     this.writing = write.catch(() => undefined);
-    await write;
+    try {
+      await write;
+    } catch (err) {
+      // Not persisted: forget them here too, so the next sighting tries again.
+      for (const n of fresh) known.delete(n);
+      throw err;
+    }
   }
 
   private load(): Promise<Set<string>> {

@@ -62,6 +62,11 @@ function ServiceCard({ s, me }: { s: Service; me: Me }) {
           <div className="row">
             <WeightBar weight={r.weight} /> <b>{r.weight}%</b>
           </div>
+          {inFlight && r.gate && r.gate.passed !== true && r.phase !== 'paused' && (
+            <p className="gate-wait" data-testid="at-gate">
+              Held at the {r.gate.point} gate
+            </p>
+          )}
           <p className="reason">{r.reason}</p>
         </a>
       ) : (
