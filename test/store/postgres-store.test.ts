@@ -185,6 +185,14 @@ describe.skipIf(!available)('Postgres store', () => {
       expect((err as Error).message).not.toContain('not-the-Secret-xyz');
     });
 
+    it('names a URL without the password the server asks for as a configuration problem', async () => {
+      const u = new URL(adminUrl);
+      u.password = '';
+      const err = await openStore('/nonexistent', silentLogger, { databaseUrl: u.href }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(/has none/);
+    });
+
     it('names a missing database as a configuration problem', async () => {
       const u = new URL(adminUrl);
       u.pathname = '/chimera_does_not_exist';

@@ -75,6 +75,13 @@ export function toChimeraError(err: unknown, target: PgTarget, password?: string
   }
   if (code === '3D000') return new ConfigError(`${where}: database '${target.database}' does not exist`);
   if (code === 'ENOTFOUND') return new ConfigError(`${where}: host '${target.host}' is not known`);
+  // The driver raises these before any SQLSTATE exists; its message is all there is to go on.
+  if (/client password must be a string|password must be provided/i.test(message)) {
+    return new ConfigError(`${where} asks user '${target.user}' for a password and the database URL has none`);
+  }
+  if (/does not support SSL/i.test(message)) {
+    return new ConfigError(`${where} does not accept TLS, but the database URL asks for it (sslmode): ${message}`);
+  }
   if (NETWORK_CODES.has(code)) {
     return new ProviderError(`${where} is unreachable (${code}): ${message}`, 'postgres', true, { cause: err });
   }
