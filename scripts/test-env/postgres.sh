@@ -72,6 +72,10 @@ fi
 answers() { "$BINDIR/pg_isready" -q -h 127.0.0.1 -p "$PORT" 2>/dev/null; }
 
 if ! answers; then
+  # Running but not answering here (started earlier on another port): restart it with this port.
+  if as_owner "$BINDIR/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
+    as_owner "$BINDIR/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
+  fi
   # Loopback only; the socket lives beside the data, not in /run/postgresql (which may not exist or be ours).
   as_owner "$BINDIR/pg_ctl" -D "$DATA" -l "$LOG_FILE" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=$BASE -c max_connections=200" start >/dev/null \
