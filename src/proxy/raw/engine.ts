@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { VersionCounter } from '../counters.js';
 import { BodyTracker, MAX_HEAD, ParseError, parseHead, type Head } from './http1.js';
+import { forwardRequestHead, relayResponseHead } from './rewrite.js';
 import type { SocketPool } from './upstream-sockets.js';
 
 /** What the engine needs from the route table for one request. */
@@ -16,18 +17,6 @@ export interface RawEngineOptions {
 }
 
 const CLIENT_IDLE_MS = 65_000;
-/** Never forwarded: hop-by-hop (RFC 9110 §7.6.1) and `expect` (answered here). Framing headers pass unchanged. */
-const HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'upgrade',
-  'expect',
-]);
 const NO_BACKENDS = 'chimera proxy: no backends configured yet (set them with PUT /admin/routes)\n';
 
 /**
@@ -49,6 +38,8 @@ class ClientConn implements RawConnection {
   buf: Buffer | null = null;
   ex: Exchange | null = null;
   closed = false;
+  /** The client address then CRLF CRLF: the end of every forwarded request head (X-Forwarded-For). */
+  readonly clientTail: Buffer;
   private draining = false;
 
   shutdown(): void {
@@ -63,6 +54,7 @@ class ClientConn implements RawConnection {
     readonly sock: Socket,
     readonly opts: RawEngineOptions,
   ) {
+    this.clientTail = Buffer.from(`${sock.remoteAddress ?? 'unknown'}\r\n\r\n`, 'latin1');
     sock.setNoDelay(true);
     sock.setTimeout(CLIENT_IDLE_MS, () => sock.destroy());
     sock.on('data', (d: Buffer) => this.onData(d));
@@ -73,7 +65,13 @@ class ClientConn implements RawConnection {
   private onData(d: Buffer): void {
     const ex = this.ex;
     if (ex && !ex.reqBody.done) {
-      const n = ex.reqBody.take(d);
+      let n: number;
+      try {
+        n = ex.reqBody.take(d);
+      } catch (err) {
+        // A malformed chunked body: the upstream got part of it, so that connection goes too (see bodyError).
+        return ex.bodyError(err instanceof ParseError ? err : new ParseError(400, 'bad request body'));
+      }
       ex.sendBody(d.subarray(0, n));
       if (n === d.length) return;
       d = d.subarray(n);
@@ -169,37 +167,11 @@ class Exchange {
     private readonly head: Head,
     private readonly backend: RawBackend,
   ) {
-    const [method, target, minor] = head.line;
-    this.isHead = method === 'HEAD';
-    this.keepAlive = minor === 1 ? !head.connection.includes('close') : false;
+    this.isHead = head.isHeadMethod;
+    this.keepAlive = head.minor === 1 && !head.connClose;
     this.reqBody = new BodyTracker(head.length === -2 ? 0 : head.length);
-    let text = `${method} ${target} HTTP/1.${minor}\r\n`;
-    let xff = '';
-    let sawProto = false;
-    let sawHost = false;
-    let host: string | undefined;
-    let expectContinue = false;
-    for (let i = 0; i < head.names.length; i++) {
-      const lower = head.lower[i]!;
-      if (HOP.has(lower) || head.connection.includes(lower)) {
-        if (lower === 'expect' && head.values[i]!.toLowerCase() === '100-continue') expectContinue = true;
-        continue;
-      }
-      if (lower === 'x-forwarded-for') {
-        xff = xff ? `${xff}, ${head.values[i]}` : head.values[i]!;
-        continue;
-      }
-      if (lower === 'x-forwarded-proto') sawProto = true;
-      else if (lower === 'x-forwarded-host') sawHost = true;
-      else if (lower === 'host' && !sawHost) host = head.values[i];
-      text += `${head.names[i]}: ${head.values[i]}\r\n`;
-    }
-    if (!sawProto) text += 'x-forwarded-proto: http\r\n';
-    if (!sawHost && host) text += `x-forwarded-host: ${host}\r\n`;
-    const client = conn.sock.remoteAddress ?? 'unknown';
-    text += `x-forwarded-for: ${xff ? `${xff}, ${client}` : client}\r\n\r\n`;
-    this.requestHead = Buffer.from(text, 'latin1');
-    if (expectContinue && !this.reqBody.done) conn.sock.write('HTTP/1.1 100 Continue\r\n\r\n');
+    this.requestHead = forwardRequestHead(head, conn.clientTail);
+    if (head.expectContinue && !this.reqBody.done) conn.sock.write('HTTP/1.1 100 Continue\r\n\r\n');
     this.pool = backend.pickPool();
     this.open();
   }
@@ -248,12 +220,12 @@ class Exchange {
           return this.fail(502, 'malformed upstream response');
         }
         if (!head) return;
-        const status = Number(head.line[0]);
+        const status = head.status;
         if (status >= 200) break;
         if (status === 101) return this.fail(502, 'upstream switched protocols');
         this.rbuf = this.rbuf.subarray(head.size); // 1xx: informational, not relayed
       }
-      this.status = Number(head.line[0]);
+      this.status = head.status;
       const noBody = this.isHead || this.status === 204 || this.status === 304;
       this.resBody = noBody
         ? new BodyTracker(0)
@@ -261,27 +233,37 @@ class Exchange {
           ? new BodyTracker(0, true)
           : new BodyTracker(head.length);
       const closeClient = !this.keepAlive || this.resBody.untilClose || !this.reqBody.done;
-      let text = `HTTP/1.1 ${head.line[0]} ${head.line[1]}\r\n`;
-      for (let i = 0; i < head.names.length; i++) {
-        const lower = head.lower[i]!;
-        if (HOP.has(lower) || head.connection.includes(lower)) continue;
-        text += `${head.names[i]}: ${head.values[i]}\r\n`;
-      }
-      text += closeClient ? 'connection: close\r\n\r\n' : '\r\n';
-      this.upReusable = !head.connection.includes('close') && head.line[2] === 1;
+      this.upReusable = !head.connClose && head.minor === 1;
       this.closeClient = closeClient;
       const body = this.rbuf.subarray(head.size);
       this.rbuf = null;
-      const n = this.resBody.take(body);
-      this.write(Buffer.concat([Buffer.from(text, 'latin1'), body.subarray(0, n)]));
+      const n = this.takeResponse(body);
+      if (n < 0) return;
+      this.write(relayResponseHead(head, closeClient, body, n));
       if (n < body.length) this.upReusable = false;
     } else {
-      const n = this.resBody.take(d);
+      const n = this.takeResponse(d);
+      if (n < 0) return;
       this.write(n === d.length ? d : d.subarray(0, n));
       if (n < d.length) this.upReusable = false;
     }
     if (this.resBody.done) this.finish();
   };
+
+  /** Bytes of `d` that belong to the response body, or -1 when it is malformed (the exchange has failed). */
+  private takeResponse(d: Buffer): number {
+    try {
+      return this.resBody!.take(d);
+    } catch {
+      this.fail(502, 'malformed upstream response body');
+      return -1;
+    }
+  }
+
+  /** The client's request body is malformed: answer its status and close, dropping the upstream connection. */
+  bodyError(err: ParseError): void {
+    this.fail(err.status, err.message);
+  }
 
   private upReusable = false;
   private closeClient = false;

@@ -1,88 +1,13 @@
 /**
- * Just enough HTTP/1.1 message framing for the raw-socket engine (RFC 9112): parse a message head, decide how its
- * body is delimited, and find where a body ends while its bytes pass through untouched. Strict on purpose —
+ * Just enough HTTP/1.1 message framing for the raw-socket engine (RFC 9112): parse a message head (`head.ts`),
+ * decide how its body is delimited, and find where a body ends while its bytes pass through untouched. Strict on purpose —
  * anything ambiguous (both Content-Length and Transfer-Encoding, two different Content-Lengths, a folded header, a
  * transfer coding other than chunked) is rejected rather than guessed, because a proxy that frames a request
  * differently from its upstream is a request-smuggling hole.
  */
 
-export const MAX_HEAD = 64 * 1024;
-const CRLFCRLF = Buffer.from('\r\n\r\n');
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-export class ParseError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** A parsed head: start line parts and headers (names as sent, plus lower-cased). */
-export interface Head {
-  /** Request: method, target, minor version. Response: status, reason, minor version. */
-  line: [string, string, number];
-  names: string[];
-  lower: string[];
-  values: string[];
-  /** Body framing from Content-Length / Transfer-Encoding: -1 = chunked, -2 = none given, else the length. */
-  length: number;
-  /** Tokens of the Connection header, lower-cased. */
-  connection: string[];
-  /** Bytes the head took, including the blank line. */
-  size: number;
-}
-
-/** The head at the start of `buf`, or null when it is not complete yet. */
-export function parseHead(buf: Buffer, kind: 'request' | 'response'): Head | null {
-  const end = buf.indexOf(CRLFCRLF);
-  if (end < 0) {
-    if (buf.length > MAX_HEAD) throw new ParseError(431, 'request head too large');
-    return null;
-  }
-  const lines = buf.toString('latin1', 0, end).split('\r\n');
-  const start = lines[0]!;
-  let line: [string, string, number];
-  if (kind === 'request') {
-    const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])$/.exec(start);
-    if (!m) throw new ParseError(400, 'malformed request line');
-    line = [m[1]!, m[2]!, Number(m[3])];
-  } else {
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(start);
-    if (!m) throw new ParseError(502, 'malformed upstream status line');
-    line = [m[2]!, m[3] ?? '', Number(m[1])];
-  }
-  const head: Head = { line, names: [], lower: [], values: [], length: -2, connection: [], size: end + 4 };
-  let te: string | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const l = lines[i]!;
-    const colon = l.indexOf(':');
-    const name = colon > 0 ? l.slice(0, colon) : '';
-    if (!TOKEN.test(name)) throw new ParseError(400, 'malformed header line');
-    const value = l.slice(colon + 1).trim();
-    const lower = name.toLowerCase();
-    if (lower === 'content-length') {
-      if (!/^\d{1,15}$/.test(value)) throw new ParseError(400, 'bad Content-Length');
-      const n = Number(value);
-      if (head.length >= 0 && head.length !== n) throw new ParseError(400, 'conflicting Content-Length');
-      head.length = n;
-    } else if (lower === 'transfer-encoding') {
-      te = te ? `${te}, ${value}` : value;
-    } else if (lower === 'connection') {
-      for (const t of value.split(',')) if (t.trim()) head.connection.push(t.trim().toLowerCase());
-    }
-    head.names.push(name);
-    head.lower.push(lower);
-    head.values.push(value);
-  }
-  if (te !== undefined) {
-    if (head.length >= 0) throw new ParseError(400, 'both Content-Length and Transfer-Encoding');
-    if (te.toLowerCase() !== 'chunked') throw new ParseError(501, `unsupported Transfer-Encoding '${te}'`);
-    head.length = -1;
-  }
-  return head;
-}
+export { MAX_HEAD, ParseError, parseHead, Head } from './head.js';
+import { FIELD_BYTE, ParseError } from './head.js';
 
 /**
  * Finds the end of a chunked body while its bytes flow through unchanged. `feed` returns how many bytes of
@@ -90,7 +15,7 @@ export function parseHead(buf: Buffer, kind: 'request' | 'response'): Head | nul
  */
 export class ChunkedScanner {
   done = false;
-  private state: 'size' | 'ext' | 'sizeLf' | 'data' | 'dataCr' | 'dataLf' | 'trailer' = 'size';
+  private state: 'size' | 'ext' | 'sizeLf' | 'data' | 'dataCr' | 'dataLf' | 'trailer' | 'trailerLf' = 'size';
   private remaining = 0;
   private sawDigit = false;
   /** Characters on the current trailer line (0 right after a CRLF: a blank line ends the body). */
@@ -114,7 +39,10 @@ export class ChunkedScanner {
           break;
         }
         case 'ext':
+          // Extensions are skipped, but a control byte (a bare LF above all) is refused: a next hop that took
+          // it as the end of the line would see different chunk boundaries.
           if (c === 0x0d) this.state = 'sizeLf';
+          else if (FIELD_BYTE[c] !== 1) throw new ParseError(400, 'invalid byte in chunk extension');
           i++;
           break;
         case 'sizeLf':
@@ -144,11 +72,18 @@ export class ChunkedScanner {
           i++;
           break;
         case 'trailer':
+          // Trailer lines end with CRLF exactly; a bare CR or LF could end the body early for one parser only.
+          if (c === 0x0d) this.state = 'trailerLf';
+          else if (FIELD_BYTE[c] === 1) this.lineLen++;
+          else throw new ParseError(400, 'invalid byte in chunked trailer');
           i++;
-          if (c === 0x0a) {
-            if (this.lineLen === 0) this.done = true;
-            this.lineLen = 0;
-          } else if (c !== 0x0d) this.lineLen++;
+          break;
+        case 'trailerLf':
+          if (c !== 0x0a) throw new ParseError(400, 'invalid byte in chunked trailer');
+          i++;
+          if (this.lineLen === 0) this.done = true;
+          this.lineLen = 0;
+          this.state = 'trailer';
           break;
       }
     }
