@@ -15,22 +15,27 @@ export interface PendingCommand {
 
 const key = (rolloutId: string): string => `pending-command:${rolloutId}`;
 
+/** Writes the command unless another one still waits (ConflictError): atomic, so two writers cannot both win. */
 export async function putPendingCommand(store: Store, rolloutId: string, cmd: PendingCommand): Promise<void> {
+  if (await store.compareAndSet(key(rolloutId), undefined, JSON.stringify(cmd))) return;
   const existing = await store.getValue(key(rolloutId));
-  if (existing) {
-    const prev = JSON.parse(existing) as PendingCommand;
-    throw new ConflictError(`a '${prev.command}' command for this rollout is still waiting to be applied`);
+  let waiting = 'another';
+  try {
+    waiting = `a '${(JSON.parse(existing ?? '') as PendingCommand).command}'`;
+  } catch {
+    // An unreadable record still blocks: the driver clears it on its next cycle.
   }
-  await store.setValue(key(rolloutId), JSON.stringify(cmd));
+  throw new ConflictError(`${waiting} command for this rollout is still waiting to be applied`);
 }
 
+/** Takes the waiting command, if any: removed only if still the one read, so it is applied exactly once. */
 export async function takePendingCommand(
   store: Store,
   rolloutId: string,
 ): Promise<{ command: Command; by?: string } | undefined> {
   const raw = await store.getValue(key(rolloutId));
   if (!raw) return undefined;
-  await store.setValue(key(rolloutId), undefined);
+  if (!(await store.compareAndSet(key(rolloutId), raw, undefined))) return undefined;
   try {
     const cmd = JSON.parse(raw) as PendingCommand;
     return { command: cmd.command, ...(cmd.by ? { by: cmd.by } : {}) };
