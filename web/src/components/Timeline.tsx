@@ -43,7 +43,7 @@ function GateItem({ r, events, point }: { r: Rollout; events: LogEntry[]; point:
     <li className={`gate ${m.cls}`} data-testid={`gate-${point}`}>
       <b>gate</b>
       <span>{point.replace(/-/g, ' ')}</span>
-      <small className="gate-note">{m.text}</small>
+      <small className={`gate-note ${m.cls}`}>{m.text}</small>
     </li>
   );
 }
