@@ -69,7 +69,7 @@ export class LeaderController extends Controller {
     term.detach();
   }
 
-  override start(loaded: LoadedSpec, version?: string, by?: string): Promise<RolloutState> {
+  override async start(loaded: LoadedSpec, version?: string, by?: string): Promise<RolloutState> {
     return this.driving().start(loaded, version, by);
   }
 
