@@ -200,4 +200,27 @@ describe('Controller with fake ports', () => {
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after.some((e) => e.type === 'controller-resumed')).toBe(true);
   });
+
+  it('stops driving at once when another controller has taken its lease, and leaves that lease alone', async () => {
+    world = new World();
+    // No users: the first step holds, so the rollout is still in flight when its lease changes hands.
+    const controller = world.controller();
+    const store = new FakeStore(world.storeData);
+    const started = await controller.start(world.loaded());
+    await until(async () => (await store.get(started.id))?.phase === 'progressing');
+    const other = JSON.stringify({ owner: 'replica-b', host: 'another-node', pid: 1, renewedAt: Date.now() + 60_000 });
+    await store.setValue(`lease:${started.id}`, other);
+    await until(() => Promise.resolve(!controller.isDriving(started.id)));
+    expect(await store.getValue(`lease:${started.id}`)).toBe(other);
+    expect((await store.get(started.id))!.phase).toBe('progressing');
+    await controller.close();
+  });
 });
+
+async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -176,8 +176,8 @@ export class Controller extends EventEmitter<ControllerEvents> {
     const done = driver
       .run(this.stop.signal)
       .catch((err: unknown) => {
-        if (!(err instanceof LeaseHeldError))
-          this.opts.log.error({ rollout: id, err: errorMessage(err) }, 'driver stopped');
+        if (err instanceof LeaseHeldError) this.opts.log.warn({ rollout: id }, err.message);
+        else this.opts.log.error({ rollout: id, err: errorMessage(err) }, 'driver stopped');
         throw err;
       })
       .finally(() => {

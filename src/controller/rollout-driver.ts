@@ -137,7 +137,14 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
 
   /** One pass: commands, platform status or metrics, deadlines, retries. */
   private async cycle(signal: AbortSignal): Promise<void> {
-    await this.lease.acquire(this.opts.clock.now());
+    const held = await this.lease.acquire(this.opts.clock.now());
+    if (!held.ok) {
+      // Another controller took the rollout over (this one stalled past the lease, or a replica lost leadership):
+      // stop at once, without another write, so two controllers never drive one rollout.
+      throw new LeaseHeldError(
+        `rollout ${this.rolloutId} was taken over by ${held.holder.host} pid ${held.holder.pid}; this controller stops driving it`,
+      );
+    }
     const persisted = await takePendingCommand(this.opts.store, this.rolloutId);
     if (persisted) this.commands.push(persisted);
     while (this.commands.length > 0) {
