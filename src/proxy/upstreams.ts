@@ -38,7 +38,7 @@ export class Upstream {
   }
 
   get sockets(): SocketPool {
-    return (this.raw ??= new SocketPool(this.endpoint, this.timeouts.connectMs));
+    return (this.raw ??= new SocketPool(this.endpoint, this.timeouts));
   }
 
   /** Closes gracefully: in-flight requests finish. */

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { VersionCounter } from '../counters.js';
 import { BodyTracker, MAX_HEAD, ParseError, parseHead, type Head } from './http1.js';
 import { forwardRequestHead, relayResponseHead } from './rewrite.js';
-import type { SocketPool } from './upstream-sockets.js';
+import type { SocketPool, UpstreamConn, UpstreamUser } from './upstream-sockets.js';
 
 /** What the engine needs from the route table for one request. */
 export interface RawBackend {
@@ -146,12 +146,12 @@ const REASONS: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-class Exchange {
+class Exchange implements UpstreamUser {
   readonly reqBody: BodyTracker;
   private readonly start = performance.now();
   private readonly pool: SocketPool;
+  private upc!: UpstreamConn;
   private up!: Socket;
-  private reused = false;
   private retried = false;
   private requestHead: Buffer;
   private sentBody = false;
@@ -177,21 +177,9 @@ class Exchange {
   }
 
   private open(): void {
-    const { socket, reused } = this.pool.acquire();
-    this.up = socket;
-    this.reused = reused;
-    socket.on('data', this.onUpData);
-    socket.on('error', this.onUpEnd);
-    socket.on('close', this.onUpEnd);
-    socket.on('timeout', this.onUpTimeout);
-    if (reused) this.armTimeout();
-    else socket.once('connect', () => this.armTimeout());
-    socket.write(this.requestHead);
-  }
-
-  /** Once the request is sent, the upstream has `responseMs` of silence at most (headers, then between chunks). */
-  private armTimeout(): void {
-    if (this.reqBody.done && !this.done && !this.up.connecting) this.up.setTimeout(this.conn.opts.responseMs);
+    this.upc = this.pool.acquire(this);
+    this.up = this.upc.socket;
+    this.up.write(this.requestHead);
   }
 
   sendBody(chunk: Buffer): void {
@@ -201,14 +189,18 @@ class Exchange {
       this.conn.sock.pause();
       this.up.once('drain', () => this.conn.sock.resume());
     }
-    if (this.reqBody.done) this.armTimeout();
   }
 
-  private readonly onUpTimeout = (): void => {
-    this.fail(504, 'upstream timed out');
-  };
+  /**
+   * `responseMs` without traffic on the upstream socket. While the client is still sending the body the
+   * upstream may rightly wait for it: only once the request is sent does its silence count (headers, then
+   * between chunks). The timer re-arms on the next write.
+   */
+  upTimeout(): void {
+    if (this.up.connecting || this.reqBody.done) this.fail(504, 'upstream timed out');
+  }
 
-  private readonly onUpData = (d: Buffer): void => {
+  upData(d: Buffer): void {
     if (this.done) return;
     if (!this.resBody) {
       this.rbuf = this.rbuf ? Buffer.concat([this.rbuf, d]) : d;
@@ -248,7 +240,7 @@ class Exchange {
       if (n < d.length) this.upReusable = false;
     }
     if (this.resBody.done) this.finish();
-  };
+  }
 
   /** Bytes of `d` that belong to the response body, or -1 when it is malformed (the exchange has failed). */
   private takeResponse(d: Buffer): number {
@@ -276,25 +268,25 @@ class Exchange {
     }
   }
 
-  private readonly onUpEnd = (err?: unknown): void => {
+  upEnd(err?: unknown): void {
     if (this.done) return;
     if (this.resBody?.untilClose && (err === undefined || err === false)) return this.finish();
     // A kept-alive connection the upstream closed just as we reused it: try once more on a fresh one.
-    if (this.reused && !this.retried && !this.rbuf && !this.resBody && !this.sentBody && this.reqBody.done) {
+    if (this.upc.reused && !this.retried && !this.rbuf && !this.resBody && !this.sentBody && this.reqBody.done) {
       this.retried = true;
       this.detach(true);
       return this.open();
     }
     const code = (err as { code?: string } | undefined)?.code;
     this.fail(code === 'ETIMEDOUT' ? 504 : 502, `upstream failed (${code ?? 'connection closed'})`);
-  };
+  }
 
   private finish(): void {
     this.done = true;
     this.backend.counter.record(this.status, performance.now() - this.start);
     const reusable = this.upReusable && !this.resBody!.untilClose && this.reqBody.done;
     this.detach(!reusable);
-    if (reusable) this.pool.release(this.up);
+    if (reusable) this.pool.release(this.upc);
     this.conn.finished(!this.closeClient);
   }
 
@@ -321,17 +313,11 @@ class Exchange {
     this.detach(true);
   }
 
+  /** Lets go of the upstream connection: destroyed, or left for the caller to release to its pool. */
   private detach(destroy: boolean): void {
-    const s = this.up;
-    s.off('data', this.onUpData);
-    s.off('error', this.onUpEnd);
-    s.off('close', this.onUpEnd);
-    s.off('timeout', this.onUpTimeout);
-    s.setTimeout(0);
-    s.resume();
-    if (destroy) {
-      s.on('error', () => undefined);
-      s.destroy();
-    }
+    const c = this.upc;
+    c.user = null;
+    c.socket.resume(); // it may be paused for back-pressure
+    if (destroy) c.socket.destroy();
   }
 }
