@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { newRollout } from '../../src/core/engine.js';
 import type { RolloutFilter, Store } from '../../src/ports/store.js';
-import { SERVICE_INDEX_KEY } from '../../src/server/routes/service-index.js';
+import { SERVICE_INDEX_KEY, ServiceIndex } from '../../src/server/routes/service-index.js';
 import { parseSpec } from '../../src/spec/load.js';
 import { planFromSpec } from '../../src/spec/plan.js';
 import { constantAnalyzer } from '../../src/testing/fake-analyzer.js';
@@ -112,6 +112,24 @@ describe('services list with many rollouts', () => {
     // Remembered from then on, however many rollouts follow.
     for (let i = 0; i < 30; i++) await record(s.store, 'chatty');
     expect((await services()).map((x) => x.name)).toEqual(['chatty', 'elsewhere', 'shop']);
+  });
+
+  it('loses no name when two servers sharing the store add services at the same time', async () => {
+    s = await testServer();
+    // A read that takes a moment leaves room for the other writer between reading the index and writing it back.
+    const getValue = s.store.getValue.bind(s.store);
+    s.store.getValue = async (key: string) => {
+      const value = await getValue(key);
+      await new Promise((r) => setTimeout(r, 2));
+      return value;
+    };
+    const a = new ServiceIndex(s.store);
+    const b = new ServiceIndex(s.store);
+    const names = Array.from({ length: 40 }, (_, i) => `svc-${String(i).padStart(2, '0')}`);
+    await Promise.all([a.names(), b.names()]);
+    await Promise.all([a.add(names.filter((_, i) => i % 2 === 0)), b.add(names.filter((_, i) => i % 2 === 1))]);
+    expect(JSON.parse((await s.store.getValue(SERVICE_INDEX_KEY))!)).toEqual(names);
+    expect(await a.names()).toEqual(names);
   });
 
   it('rebuilds a damaged index instead of failing', async () => {

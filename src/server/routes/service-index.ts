@@ -1,4 +1,5 @@
 import type { Controller } from '../../controller/controller.js';
+import { ConflictError } from '../../errors.js';
 import type { Store } from '../../ports/store.js';
 
 /** Key of the index in the store's key/value area: a JSON array of service names, sorted. */
@@ -49,13 +50,7 @@ export class ServiceIndex {
     const fresh = [...new Set(names)].filter((n) => !known.has(n));
     if (fresh.length === 0) return;
     for (const n of fresh) known.add(n);
-    const write = this.writing.then(async () => {
-      // Merge with what another process may have written since this one read the index.
-      const stored = await this.read();
-      const merged = new Set([...(stored ?? []), ...known]);
-      for (const n of merged) known.add(n);
-      await this.store.setValue(SERVICE_INDEX_KEY, JSON.stringify([...merged].sort()));
-    });
+    const write = this.writing.then(() => this.merge(known));
     this.writing = write.catch(() => undefined);
     try {
       await write;
@@ -66,13 +61,29 @@ export class ServiceIndex {
     }
   }
 
+  /**
+   * Writes `known` merged with what the store holds, by compare-and-set: another server or process sharing the
+   * store may add names at the same moment, and neither addition may be lost.
+   */
+  private async merge(known: Set<string>): Promise<void> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const raw = await this.store.getValue(SERVICE_INDEX_KEY);
+      const stored = parseIndex(raw) ?? [];
+      const merged = new Set([...stored, ...known]);
+      for (const n of stored) known.add(n);
+      if (raw !== undefined && merged.size === stored.length) return;
+      if (await this.store.compareAndSet(SERVICE_INDEX_KEY, raw, JSON.stringify([...merged].sort()))) return;
+    }
+    throw new ConflictError('the service index kept changing under this server; will retry at the next listing');
+  }
+
   private load(): Promise<Set<string>> {
     this.known ??= (async () => {
       const stored = await this.read();
       if (stored) return new Set(stored);
       // First use on this store: one pass over the rollouts recorded before the index existed.
       const all = new Set((await this.store.list()).map((r) => r.service));
-      await this.store.setValue(SERVICE_INDEX_KEY, JSON.stringify([...all].sort()));
+      await this.merge(all);
       return all;
     })();
     // A failed load (store closed, I/O error) is retried by the next caller instead of being remembered.
@@ -81,14 +92,18 @@ export class ServiceIndex {
   }
 
   private async read(): Promise<string[] | undefined> {
-    const raw = await this.store.getValue(SERVICE_INDEX_KEY);
-    if (raw === undefined) return undefined;
-    try {
-      const parsed = JSON.parse(raw) as unknown;
-      if (Array.isArray(parsed)) return parsed.filter((n): n is string => typeof n === 'string');
-    } catch {
-      // A damaged index is rebuilt below, as on first use.
-    }
-    return undefined;
+    return parseIndex(await this.store.getValue(SERVICE_INDEX_KEY));
   }
+}
+
+/** The stored names; undefined when absent or damaged (a damaged index is rebuilt like a missing one). */
+function parseIndex(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (Array.isArray(parsed)) return parsed.filter((n): n is string => typeof n === 'string');
+  } catch {
+    // Treated as absent.
+  }
+  return undefined;
 }
