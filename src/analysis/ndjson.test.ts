@@ -2,9 +2,24 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createAnalyzer } from './index.js';
 import { inPlace } from './in-place.js';
-import { evidenceJson, parseFast, type FastLine } from './ndjson.js';
+import { parseFast, type FastLine } from './ndjson.js';
+import { LineWriter } from './ndjson-writer.js';
 
 const blank = (): FastLine => ({ id: '', t: null, cr: 0, ce: 0, br: 0, be: 0 });
+
+/** parseFast on `text` placed inside a larger buffer (lines are read in place, between other lines). */
+function parseText(text: string, into = blank()): FastLine | null {
+  const line = Buffer.from(text, 'utf8');
+  const buf = Buffer.concat([Buffer.from('xx\n'), line, Buffer.from('\nyy')]);
+  return parseFast(buf, 3, 3 + line.length, into) ? into : null;
+}
+
+/** What a LineWriter writes, as text. */
+function written(write: (w: LineWriter) => void): string {
+  const w = new LineWriter(4);
+  write(w);
+  return w.take().toString('utf8');
+}
 
 describe('parseFast', () => {
   it('reads the common shape exactly as JSON.parse does, or declines', () => {
@@ -20,7 +35,7 @@ describe('parseFast', () => {
             canary: { requests: cr, errors: ce },
             baseline: { requests: br, errors: be },
           }) + (cr13 ? '\r' : '');
-        const got = parseFast(text, blank());
+        const got = parseText(text);
         if (got === null) return;
         const o = JSON.parse(text.trimEnd()) as Record<string, Record<string, number>>;
         expect(got).toEqual({
@@ -47,19 +62,55 @@ describe('parseFast', () => {
       '{"id":"a","t":1,"canary":{"requests":1.0,"errors":0},"baseline":{"requests":1,"errors":0}}',
       '{"id":"a","t":1,"canary":{"requests":1,"errors":0,"latency":null},"baseline":{"requests":1,"errors":0}}',
     ]) {
-      expect(parseFast(line, blank())).toBeNull();
+      expect(parseText(line)).toBeNull();
     }
+    // Ids that are not printable ASCII are left to JSON.parse too.
+    expect(parseText('{"id":"é","canary":{"requests":1,"errors":0},"baseline":{"requests":1,"errors":0}}')).toBeNull();
+  });
+
+  it('reads fractional and negative times exactly as JSON.parse', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e9, max: 1e9 }), fc.nat(20), (x, digits) => {
+        const t = x.toFixed(digits);
+        const text = `{"id":"a","t":${t},"canary":{"requests":1,"errors":0},"baseline":{"requests":1,"errors":0}}`;
+        const got = parseText(text);
+        if (got !== null) expect(Object.is(got.t, (JSON.parse(text) as { t: number }).t)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 
-describe('evidenceJson', () => {
-  it('writes what JSON.stringify writes', () => {
+describe('LineWriter', () => {
+  it('writes evidence as JSON.stringify does', () => {
     const value = fc.oneof(fc.double(), fc.string(), fc.boolean(), fc.constant(null), fc.constant(undefined));
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), value), (e) => {
-        expect(evidenceJson(e as never)).toBe(JSON.stringify(e));
+      fc.property(fc.array(fc.dictionary(fc.string(), value), { maxLength: 4 }), (list) => {
+        // Several in a row: the writer remembers keys by position between objects.
+        for (const e of list) expect(written((w) => w.evidence(e as never))).toBe(JSON.stringify(e));
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
+    );
+    const nested = { a: 1, b: { c: [1, 2] }, d: 'x' };
+    expect(written((w) => w.evidence(nested as never))).toBe(JSON.stringify(nested));
+  });
+
+  it('writes strings and numbers as JSON.stringify does, in UTF-8', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }));
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(written((w) => w.string(s))).toBe(JSON.stringify(s));
+      }),
+      { numRuns: 3000 },
+    );
+    for (const s of ['≥ ∞ ×', '\ud800', 'a\udc00b', '😀', '"\\\n\u0001\u007f']) {
+      expect(written((w) => w.string(s))).toBe(JSON.stringify(s));
+    }
+    fc.assert(
+      fc.property(fc.oneof(fc.double(), fc.integer()), (x) => {
+        expect(written((w) => w.number(x))).toBe(JSON.stringify(x));
+      }),
+      { numRuns: 3000 },
     );
   });
 });

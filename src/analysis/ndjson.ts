@@ -1,11 +1,10 @@
-import type { Evidence } from '../core/measurement.js';
-
 /**
- * Hand-rolled reading and writing of the NDJSON lines of `chimera analyze`, for speed: at a million lines JSON.parse
- * and JSON.stringify were about half the cost per line. Reading accepts only the exact common shape
+ * Hand-rolled reading of the NDJSON lines of `chimera analyze`, for speed: at a million lines JSON.parse was a
+ * large part of the cost per line. Lines are read from the input bytes as they are, without decoding them to a
+ * string first. Only the exact common shape is accepted
  * (`{"id":…,"t":…,"canary":{"requests":…,"errors":…},"baseline":{"requests":…,"errors":…}}`, no spaces, plain
- * numbers); anything else returns null and the caller falls back to JSON.parse, so results never differ.
- * Writing produces exactly what JSON.stringify would.
+ * numbers, an id of printable ASCII); anything else returns false and the caller decodes the line and falls back
+ * to JSON.parse, so results never differ.
  */
 
 /** One line in the common shape. `t` is null when absent. */
@@ -25,130 +24,117 @@ const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
 
-/** Parses `line` in the common shape, or returns null (the caller then uses JSON.parse). */
-export function parseFast(line: string, into: FastLine): FastLine | null {
-  let end = line.length;
-  if (end > 0 && line.charCodeAt(end - 1) === 13) end--;
-  if (!line.startsWith('{"id":', 0)) return null;
-  let i = 6;
-  if (line.charCodeAt(i) === QUOTE) {
-    const start = ++i;
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const ID = ascii('{"id":');
+const T = ascii(',"t":');
+const CANARY = ascii(',"canary":{"requests":');
+const ERRORS = ascii(',"errors":');
+const BASELINE = ascii('},"baseline":{"requests":');
+
+/** `i` plus the length of `p` when the bytes at `i` are `p`, else -1. */
+function expect(buf: Uint8Array, i: number, end: number, p: Uint8Array): number {
+  const n = p.length;
+  if (i < 0 || i + n > end) return -1;
+  for (let k = 0; k < n; k++) if (buf[i + k] !== p[k]) return -1;
+  return i + n;
+}
+
+/**
+ * Reads the line `buf[start, end)` (without its "\n"; a final "\r" is allowed) into `into` when it has the
+ * common shape, exactly as JSON.parse would read it; false otherwise.
+ */
+export function parseFast(buf: Buffer, start: number, end: number, into: FastLine): boolean {
+  if (end > start && buf[end - 1] === 13) end--;
+  let i = expect(buf, start, end, ID);
+  if (i < 0) return false;
+  if (buf[i] === QUOTE) {
+    const idStart = ++i;
     for (; i < end; i++) {
-      const c = line.charCodeAt(i);
+      const c = buf[i]!;
       if (c === QUOTE) break;
-      // Escapes, control characters and surrogates: leave them to JSON.parse.
-      if (c === BACKSLASH || c < 32 || (c >= 0xd800 && c <= 0xdfff)) return null;
+      // Escapes, control characters and anything not ASCII: leave them to JSON.parse.
+      if (c === BACKSLASH || c < 32 || c > 126) return false;
     }
-    if (i >= end) return null;
-    into.id = line.slice(start, i);
+    if (i >= end) return false;
+    into.id = buf.toString('latin1', idStart, i);
     i++;
   } else {
-    const n = uint(line, i, end);
-    if (n < 0) return null;
+    i = uint(buf, i, end);
+    if (i < 0) return false;
     into.id = value;
-    i = n;
   }
-  if (line.startsWith(',"t":', i)) {
-    i = number(line, i + 5, end);
-    if (i < 0) return null;
+  const afterT = expect(buf, i, end, T);
+  if (afterT >= 0) {
+    i = number(buf, afterT, end);
+    if (i < 0) return false;
     into.t = value;
   } else {
     into.t = null;
   }
-  if (!line.startsWith(',"canary":{"requests":', i)) return null;
-  i = uint(line, i + 22, end);
-  if (i < 0) return null;
+  i = uint(buf, expect(buf, i, end, CANARY), end);
+  if (i < 0) return false;
   into.cr = value;
-  if (!line.startsWith(',"errors":', i)) return null;
-  i = uint(line, i + 10, end);
-  if (i < 0) return null;
+  i = uint(buf, expect(buf, i, end, ERRORS), end);
+  if (i < 0) return false;
   into.ce = value;
-  if (!line.startsWith('},"baseline":{"requests":', i)) return null;
-  i = uint(line, i + 25, end);
-  if (i < 0) return null;
+  i = uint(buf, expect(buf, i, end, BASELINE), end);
+  if (i < 0) return false;
   into.br = value;
-  if (!line.startsWith(',"errors":', i)) return null;
-  i = uint(line, i + 10, end);
-  if (i < 0) return null;
+  i = uint(buf, expect(buf, i, end, ERRORS), end);
+  if (i < 0) return false;
   into.be = value;
-  if (i + 2 !== end || line.charCodeAt(i) !== 125 || line.charCodeAt(i + 1) !== 125) return null;
-  return into;
+  return i + 2 === end && buf[i] === 125 && buf[i + 1] === 125;
 }
 
 // The value of the last number read (saves an allocation per number).
 let value = 0;
 
+const POW10: number[] = [];
+for (let k = 0; k <= 22; k++) POW10.push(10 ** k);
+
 /** A whole number ≥ 0 in JSON form (no leading zeros, at most 15 digits: exact); returns the index after it or -1. */
-function uint(s: string, i: number, end: number): number {
+function uint(buf: Uint8Array, i: number, end: number): number {
+  if (i < 0) return -1;
   const start = i;
   let v = 0;
   for (; i < end; i++) {
-    const c = s.charCodeAt(i);
+    const c = buf[i]!;
     if (c < ZERO || c > NINE) break;
     v = v * 10 + (c - ZERO);
   }
   const len = i - start;
-  if (len === 0 || len > 15 || (len > 1 && s.charCodeAt(start) === ZERO)) return -1;
+  if (len === 0 || len > 15 || (len > 1 && buf[start] === ZERO)) return -1;
   value = v;
   return i;
 }
 
 /** A JSON number without exponent (`-?(0|[1-9]\d*)(\.\d+)?`), converted as JSON.parse would; -1 if not one. */
-function number(s: string, i: number, end: number): number {
+function number(buf: Buffer, i: number, end: number): number {
   const start = i;
-  if (s.charCodeAt(i) === MINUS) i++;
+  const negative = buf[i] === MINUS;
+  if (negative) i++;
   const intStart = i;
-  while (i < end && s.charCodeAt(i) >= ZERO && s.charCodeAt(i) <= NINE) i++;
-  if (i === intStart || (i - intStart > 1 && s.charCodeAt(intStart) === ZERO)) return -1;
-  if (s.charCodeAt(i) === DOT) {
+  let m = 0;
+  while (i < end && buf[i]! >= ZERO && buf[i]! <= NINE) m = m * 10 + (buf[i++]! - ZERO);
+  let digits = i - intStart;
+  if (digits === 0 || (digits > 1 && buf[intStart] === ZERO)) return -1;
+  let fraction = 0;
+  if (buf[i] === DOT) {
     const fracStart = ++i;
-    while (i < end && s.charCodeAt(i) >= ZERO && s.charCodeAt(i) <= NINE) i++;
-    if (i === fracStart) return -1;
+    while (i < end && buf[i]! >= ZERO && buf[i]! <= NINE) m = m * 10 + (buf[i++]! - ZERO);
+    fraction = i - fracStart;
+    if (fraction === 0) return -1;
+    digits += fraction;
   }
-  const c = s.charCodeAt(i);
+  const c = buf[i];
   if (c === 101 || c === 69) return -1; // exponent: JSON.parse
-  value = Number(s.slice(start, i));
+  if (digits <= 15) {
+    // Both m (< 2^53) and 10^fraction (≤ 10^15) are exact doubles, and division rounds correctly: the same double
+    // as the decimal text read by Number().
+    const v = m / POW10[fraction]!;
+    value = negative ? -v : v;
+  } else {
+    value = Number(buf.toString('latin1', start, i));
+  }
   return i;
-}
-
-const keyJson = new Map<string, string>();
-
-/** A primitive as JSON.stringify writes it; undefined when it would be left out of an object. */
-export function primitiveJson(v: unknown): string | undefined {
-  switch (typeof v) {
-    case 'number':
-      return Number.isFinite(v) ? String(v) : 'null';
-    case 'string':
-      return JSON.stringify(v);
-    case 'boolean':
-      return v ? 'true' : 'false';
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-    default:
-      return JSON.stringify(v);
-  }
-}
-
-/** `JSON.stringify(evidence)` for a flat object of primitives (the Evidence type), without the generic walk. */
-export function evidenceJson(e: Evidence): string {
-  let out = '{';
-  for (const k of Object.keys(e)) {
-    const v = e[k];
-    let text: string | undefined;
-    if (typeof v === 'number') text = Number.isFinite(v) ? String(v) : 'null';
-    else if (v === null) text = 'null';
-    else if (typeof v === 'object')
-      return JSON.stringify(e); // not flat: let JSON.stringify handle it all
-    else text = primitiveJson(v);
-    if (text === undefined) continue;
-    let q = keyJson.get(k);
-    if (q === undefined) {
-      q = JSON.stringify(k);
-      if (keyJson.size < 1000) keyJson.set(k, q);
-    }
-    out += out.length === 1 ? `${q}:${text}` : `,${q}:${text}`;
-  }
-  return out + '}';
 }

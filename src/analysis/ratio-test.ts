@@ -202,15 +202,13 @@ function foldRatioTest(
   const k = canaryEvents + baselineEvents;
   // A share of 0 or 1 means the batch cannot tell the versions apart: the events carry no evidence.
   if (k === 0 || share <= 0 || share >= 1) return;
-  const logShare = Math.log(share);
-  const logRest = Math.log(1 - share);
+  const terms = shareTerms(grid, share);
+  const logShare = terms.logShare;
+  const logRest = terms.logRest;
+  const logMix = terms.logMix;
   const ll = copyLl ? s.ll.slice() : s.ll;
   for (let j = 0; j < ll.length; j++) {
-    const ratio = grid.ratios[j]!;
-    ll[j]! +=
-      canaryEvents * (grid.logRatios[j]! + logShare) +
-      baselineEvents * logRest -
-      k * Math.log(ratio * share + 1 - share);
+    ll[j]! += canaryEvents * (grid.logRatios[j]! + logShare) + baselineEvents * logRest - k * logMix[j]!;
   }
   s.ll = ll;
   s.share = share;
@@ -218,6 +216,28 @@ function foldRatioTest(
   const upper = ratioUpperBound(grid, s, r.logThreshold);
   s.upper = Number.isFinite(upper) ? upper : null;
   s.logTolerance = logBelowEValue(grid, s, r.toleranceIndex);
+}
+
+/** The logarithms a batch's update needs that depend only on the grid and the share. */
+interface ShareTerms {
+  grid: RatioGrid | null;
+  share: number;
+  logShare: number;
+  logRest: number;
+  /** ln(ρ·share + 1 − share) for each grid ratio ρ. */
+  logMix: Float64Array;
+}
+
+// The terms of the last share seen: streams at a steady weight (and streams at the same weight) keep measuring the
+// same share, and then the ~35 logarithms per update are the same numbers.
+let lastTerms: ShareTerms = { grid: null, share: NaN, logShare: 0, logRest: 0, logMix: new Float64Array(0) };
+
+function shareTerms(grid: RatioGrid, share: number): ShareTerms {
+  if (lastTerms.share === share && lastTerms.grid === grid) return lastTerms;
+  const logMix = new Float64Array(grid.ratios.length);
+  for (let j = 0; j < logMix.length; j++) logMix[j] = Math.log(grid.ratios[j]! * share + 1 - share);
+  lastTerms = { grid, share, logShare: Math.log(share), logRest: Math.log(1 - share), logMix };
+  return lastTerms;
 }
 
 /** ln of the rollback e-value: the weighted mixture of the rollback ratios against ρ = 1. */

@@ -44,6 +44,11 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): InPlaceAnalyzer<Se
   const logT = Math.log(1 / o.alpha);
   const errorsReadout: RatioReadout = { toleranceIndex: gridIndex(grid, 1 + o.tolerance), logThreshold: logT };
   const latencyReadout: RatioReadout = { toleranceIndex: gridIndex(grid, 1 + o.latencyTolerance), logThreshold: logT };
+  // The error test's level, for a stream without [0] and with [1] a latency test: computed once, read every batch.
+  const errorLevels = [false, true].map((withLatency) => {
+    const alphaErrors = o.alpha * (1 - ALPHA_GUARDS - (withLatency ? ALPHA_LATENCY : 0));
+    return { rounded: round(1 / alphaErrors), log: Math.log(1 / alphaErrors), text: num(1 / alphaErrors) };
+  });
 
   function observe(s: SequentialState, batch: AnalysisBatch): { state: SequentialState; decision: Decision } {
     if (s.final) return { state: s, decision: s.final };
@@ -81,7 +86,7 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): InPlaceAnalyzer<Se
       latency = c.latency && b.latency ? initialLatencyTest(grid) : false;
     }
     if (latency) latency = updateLatencyTest(grid, latencyReadout, latency, batch, o.latencyQuantile);
-    const alphaErrors = o.alpha * (1 - ALPHA_GUARDS - (latency ? ALPHA_LATENCY : 0));
+    const level = errorLevels[latency ? 1 : 0]!;
     const g = checkGuards(o.thresholds, next.guards, batch, o.alpha * ALPHA_GUARDS);
     next.canary.requests += c.requests;
     next.canary.errors += c.errors;
@@ -105,7 +110,7 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): InPlaceAnalyzer<Se
       baselineErrorRate: round(baseRate),
       canaryShare: next.errors.share === null ? null : round(next.errors.share),
       eValue: eValue(logE),
-      eThreshold: round(1 / alphaErrors),
+      eThreshold: level.rounded,
       ratioUpper: next.errors.upper,
     };
     for (const key in g.evidence) evidence[key] = g.evidence[key]!;
@@ -124,17 +129,12 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): InPlaceAnalyzer<Se
       evidence.latencyEValue = eValue(lat.logE);
       evidence.latencyRatioUpper = latency.test.upper;
     }
-    const done = (verdict: Decision['verdict'], reason: string): Decision => {
-      const decision: Decision = { verdict, reason, evidence };
-      // A rollback is final: every later batch gets the same answer.
-      if (verdict === 'rollback') next.final = decision;
-      return decision;
-    };
+    const done = (verdict: Decision['verdict'], reason: string): Decision => decided(next, verdict, reason, evidence);
 
-    if (logE >= Math.log(1 / alphaErrors)) {
+    if (logE >= level.log) {
       return done(
         'rollback',
-        `canary fails more than baseline: ${counts}; e-value ${num(Math.exp(logE))} ≥ ${num(1 / alphaErrors)}`,
+        `canary fails more than baseline: ${counts}; e-value ${num(Math.exp(logE))} ≥ ${level.text}`,
       );
     }
     if (latency && lat?.rollback) {
@@ -154,15 +154,15 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): InPlaceAnalyzer<Se
     }
     const limit = (1 + o.tolerance) * baseRate + o.absoluteTolerance;
     const byRatio = next.errors.logTolerance >= logT;
-    const errorsHealthy = byRatio || rateShownBelow(cn.errors, cn.requests, limit, o.alpha);
-    const upper = rateUpper(cn.errors, cn.requests, o.alpha);
+    const errorsHealthy = byRatio || bounds.shownBelow(cn.errors, cn.requests, limit, o.alpha);
+    const upper = bounds.upper(cn.errors, cn.requests, o.alpha);
     evidence.canaryErrorRateUpper = round(upper);
     evidence.healthyLimit = round(limit);
     const errorsWhy = errorsHealthy
       ? byRatio
         ? `error rate shown ≤ baseline × ${num(1 + o.tolerance)} (ratio bound ${num(ratioUpper)})`
         : `error rate shown ≤ ${pct(limit)} (bound ${pct(upper)})`
-      : `error rate bound ${pct(upper)} not yet ≤ ${pct(limit)}; e-value ${num(Math.exp(logE))} of ${num(1 / alphaErrors)}`;
+      : `error rate bound ${pct(upper)} not yet ≤ ${pct(limit)}; e-value ${num(Math.exp(logE))} of ${level.text}`;
     let latencyWhy = '';
     let latencyHealthy = true;
     if (latency && lat) {
@@ -190,6 +190,64 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): InPlaceAnalyzer<Se
     observe,
     observeInPlace,
   };
+}
+
+function decided(next: SequentialState, verdict: Decision['verdict'], reason: string, evidence: Evidence): Decision {
+  const decision: Decision = { verdict, reason, evidence };
+  // A rollback is final: every later batch gets the same answer.
+  if (verdict === 'rollback') next.final = decision;
+  return decision;
+}
+
+// Entries of the bound cache (a power of two: 2^12).
+const CACHE_SIZE = 4096;
+const bits = new Float64Array(1);
+const words = new Uint32Array(bits.buffer);
+
+/**
+ * {@link rateUpper} and {@link rateShownBelow}, remembered for recent arguments: each costs tens of logarithms per
+ * batch, and interleaved streams often reach the same counts (the same answers, looked up). Shared by all analyzers.
+ */
+class BoundCache {
+  private readonly upperKey = new Float64Array(CACHE_SIZE * 3).fill(-1);
+  private readonly upperValue = new Float64Array(CACHE_SIZE);
+  private readonly belowKey = new Float64Array(CACHE_SIZE * 4).fill(-1);
+  private readonly belowValue = new Uint8Array(CACHE_SIZE);
+
+  upper(x: number, n: number, alpha: number): number {
+    const h = slot(x, n, 0);
+    const k = this.upperKey;
+    if (k[3 * h] === x && k[3 * h + 1] === n && k[3 * h + 2] === alpha) return this.upperValue[h]!;
+    const v = rateUpper(x, n, alpha);
+    k[3 * h] = x;
+    k[3 * h + 1] = n;
+    k[3 * h + 2] = alpha;
+    this.upperValue[h] = v;
+    return v;
+  }
+
+  shownBelow(x: number, n: number, limit: number, alpha: number): boolean {
+    bits[0] = limit;
+    const h = slot(x, n, words[0]! ^ words[1]!);
+    const k = this.belowKey;
+    // Object.is: the bound for -0 and 0 may differ in principle; NaN never equals itself, so is never cached.
+    if (k[4 * h] === x && k[4 * h + 1] === n && Object.is(k[4 * h + 2], limit) && k[4 * h + 3] === alpha) {
+      return this.belowValue[h] === 1;
+    }
+    const v = rateShownBelow(x, n, limit, alpha);
+    k[4 * h] = x;
+    k[4 * h + 1] = n;
+    k[4 * h + 2] = limit;
+    k[4 * h + 3] = alpha;
+    this.belowValue[h] = v ? 1 : 0;
+    return v;
+  }
+}
+
+const bounds = new BoundCache();
+
+function slot(x: number, n: number, extra: number): number {
+  return Math.imul((x | 0) ^ Math.imul(n | 0, 0x85ebca6b) ^ extra, 0x9e3779b1) >>> 20;
 }
 
 /** A batch that cannot be read changes nothing and decides nothing. */

@@ -1,6 +1,9 @@
 import { PassThrough } from 'node:stream';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { CountsDelta } from '../core/measurement.js';
 import { ConfigError } from '../errors.js';
+import { createAnalyzer } from './index.js';
 import { analyzeStream, optionsFromFlags } from './stream.js';
 
 async function analyze(lines: string[], flags = {}): Promise<Array<Record<string, unknown>>> {
@@ -89,5 +92,113 @@ describe('optionsFromFlags', () => {
   it('reads a fraction or a percentage for --max-error-rate', () => {
     expect(optionsFromFlags({ maxErrorRate: '0.02' }).thresholds.maxErrorRate).toBe(0.02);
     expect(optionsFromFlags({ maxErrorRate: '2%' }).thresholds.maxErrorRate).toBe(0.02);
+  });
+});
+
+/** Runs analyzeStream over the given chunks and returns the output text. */
+async function run(chunks: Array<Buffer | string>, options = {}): Promise<string> {
+  const parts: Buffer[] = [];
+  const sink = { write: (c: Uint8Array) => (parts.push(Buffer.from(c)), true), once: () => undefined };
+  await analyzeStream({ [Symbol.asyncIterator]: () => chunks[Symbol.iterator]() as never }, sink, options);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** The lines `JSON.stringify` would write for the valid lines of `input`, from the analyzer itself. */
+function reference(lines: string[], options = {}): Map<number, string> {
+  const analyzer = createAnalyzer(options);
+  const states = new Map<unknown, unknown>();
+  const out = new Map<number, string>();
+  lines.forEach((text, i) => {
+    let v: { id: string | number; t?: number; canary: CountsDelta; baseline: CountsDelta };
+    try {
+      v = JSON.parse(text) as typeof v;
+    } catch {
+      return;
+    }
+    const key = typeof v.id === 'string' ? `s:${v.id}` : v.id;
+    const { state, decision } = analyzer.observe(states.get(key) ?? analyzer.initial(), { ...v, t: v.t ?? 0 });
+    if (decision.evidence.invalid === true) return;
+    states.set(key, state);
+    const { verdict, reason, evidence } = decision;
+    out.set(i, JSON.stringify({ id: v.id, t: v.t ?? null, decision: verdict, reason, evidence }));
+  });
+  return out;
+}
+
+describe('analyzeStream reading bytes', () => {
+  const mixed = [
+    line('a', 1, 0),
+    '{"id":"a","t":2.25,"canary":{"requests":10,"errors":0},"baseline":{"requests":90,"errors":1}}\r',
+    '{ "id": "a", "t": 3, "canary": { "requests": 10, "errors": 0 }, "baseline": { "requests": 90, "errors": 0 } }',
+    '',
+    '\r',
+    '{"id":7,"t":-1.5,"canary":{"requests":10,"errors":10},"baseline":{"requests":90,"errors":0}}',
+    '{"id":"é😀","t":1,"canary":{"requests":10,"errors":0},"baseline":{"requests":90,"errors":0}}',
+    '{"id":"q\\"x","canary":{"requests":10,"errors":0},"baseline":{"requests":90,"errors":0}}',
+    'not json é',
+    '{"id":"a","t":4,"canary":{"requests":10,"errors":11},"baseline":{"requests":90,"errors":0}}',
+    '{"id":7,"t":2,"canary":{"requests":10,"errors":0},"baseline":{"requests":90,"errors":0}}',
+    line('a', 5, 1, 2),
+  ];
+  const text = mixed.join('\n') + '\n';
+
+  it('answers valid lines exactly as JSON.stringify of the decision, whatever the line form', async () => {
+    const out = (await run([text])).split('\n');
+    expect(out).toHaveLength(mixed.length + 1);
+    for (const [i, expected] of reference(mixed)) expect(out[i]).toBe(expected);
+    expect(out[3]).toBe('{"line":4,"error":"line 4: empty line"}');
+    expect(out[4]).toBe('{"line":5,"error":"line 5: empty line"}');
+    expect(out[8]).toMatch(/^\{"line":9,"error":"line 9: not JSON/);
+    expect(out[9]).toBe('{"line":10,"id":"a","error":"line 10: canary.errors (11) exceeds canary.requests (10)"}');
+  });
+
+  it('gives the same bytes however the input is cut into chunks (lines and UTF-8 characters split)', async () => {
+    const whole = await run([text]);
+    const bytes = Buffer.from(text, 'utf8');
+    const oneByOne = Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+    expect(await run(oneByOne)).toBe(whole);
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.nat(bytes.length), { maxLength: 12 }), async (cuts) => {
+        const at = [0, ...cuts.sort((x, y) => x - y), bytes.length];
+        const chunks = at.slice(1).map((end, i) => bytes.subarray(at[i], end));
+        expect(await run(chunks)).toBe(whole);
+      }),
+      { numRuns: 100 },
+    );
+    // Text chunks cut between the halves of a surrogate pair.
+    const cut = text.indexOf('😀') + 1;
+    expect(await run([text.slice(0, cut), text.slice(cut)])).toBe(whole);
+  });
+
+  it('reads a last line without a newline and ignores trailing blanks', async () => {
+    expect(await run([line('a', 1, 0)])).toBe(await run([line('a', 1, 0) + '\n']));
+    expect((await run([line('a', 1, 0) + '\n  \r'])).split('\n')).toHaveLength(2);
+  });
+
+  it('reads a huge line spread over many chunks, and names a huge malformed one', async () => {
+    const pad = 'x'.repeat(3_000_000);
+    const big = `{"id":"big","t":1,"pad":"${pad}","canary":{"requests":10,"errors":0},"baseline":{"requests":90,"errors":0}}`;
+    const input = Buffer.from(`${big}\n{"id":"big","pad":"${pad}\n${line('big', 2, 0)}\n`);
+    const chunks = [];
+    for (let at = 0; at < input.length; at += 65536) chunks.push(input.subarray(at, at + 65536));
+    const out = (await run(chunks)).trim().split('\n');
+    expect(out).toHaveLength(3);
+    expect(out[0]).toBe(reference([big]).get(0));
+    expect(out[1]).toMatch(/^\{"line":2,"error":"line 2: not JSON/);
+    expect(JSON.parse(out[2]!)).toMatchObject({ id: 'big', t: 2 });
+  });
+
+  it('answers a stream after its rollback with the same decision, word for word', async () => {
+    const lines = [line('r', 1, 10), line('ok', 1, 0), 'junk', line('r', 2, 0), line('r', 3, 0, 5)];
+    const out = (await run([lines.join('\n')]))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const first = out[0]!;
+    expect(first.decision).toBe('rollback');
+    for (const later of [out[3]!, out[4]!]) {
+      expect(later.t).not.toBe(first.t);
+      expect({ ...later, t: first.t }).toEqual(first);
+    }
   });
 });

@@ -1,9 +1,9 @@
-import { StringDecoder } from 'node:string_decoder';
 import type { AnalysisBatch, CountsDelta, Decision } from '../core/measurement.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { inPlace } from './in-place.js';
 import { createAnalyzer } from './index.js';
-import { evidenceJson, parseFast, primitiveJson, type FastLine } from './ndjson.js';
+import { parseFast, type FastLine } from './ndjson.js';
+import { LineWriter } from './ndjson-writer.js';
 import { resolveOptions, type AnalyzerOptions } from './options.js';
 
 /** Flags of `chimera analyze` as commander hands them over (strings). */
@@ -71,9 +71,17 @@ export interface LineSink {
   once(event: 'drain', listener: () => void): unknown;
 }
 
-// Output is encoded line by line into blocks of this size, then written: a big string of many lines, two-byte
-// because reasons say "≥", cost more to flatten and encode at once than the encoding itself.
+// Output goes into blocks of about this size, each written whole (a full block is written when the input chunk that
+// filled it is done).
 const BLOCK = 1 << 18;
+
+const ascii = (text: string): Uint8Array => Buffer.from(text, 'latin1');
+const OPEN_ID = ascii('{"id":');
+const T_KEY = ascii(',"t":');
+const DECISION_KEY = ascii(',"decision":');
+const REASON_KEY = ascii(',"reason":');
+const EVIDENCE_KEY = ascii(',"evidence":');
+const END = ascii('}\n');
 
 /**
  * The streaming analyzer behind `chimera analyze`: NDJSON batches in, one NDJSON decision out per line.
@@ -92,71 +100,31 @@ export async function analyzeStream(
   const byString = new Map<string, StreamEntry>();
   const byNumber = new Map<number, StreamEntry>();
   const fast: FastLine = { id: '', t: null, cr: 0, ce: 0, br: 0, be: 0 };
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
+  const out = new LineWriter(BLOCK);
   let lineNo = 0;
   let errors = 0;
-  let block = Buffer.allocUnsafe(BLOCK);
-  let used = 0;
 
   const flush = async (): Promise<void> => {
-    if (used === 0) return;
-    // A fresh block each time: the sink may hold on to what it was given.
-    const ok = output.write(block.subarray(0, used));
-    block = Buffer.allocUnsafe(BLOCK);
-    used = 0;
-    if (!ok) await new Promise<void>((resolve) => output.once('drain', () => resolve()));
-  };
-
-  let pendingFlush = false;
-  // Appends a line to the block; a full block is written at the end of the input chunk (or now, if the line
-  // does not fit: a block grows rather than await inside the synchronous loop).
-  const emit = (text: string): void => {
-    if (used + text.length * 3 > block.length) {
-      if (used > 0) {
-        const grown = Buffer.allocUnsafe(Math.max(block.length * 2, used + text.length * 3));
-        block.copy(grown, 0, 0, used);
-        block = grown;
-      } else {
-        block = Buffer.allocUnsafe(Math.max(BLOCK, text.length * 3));
-      }
-    }
-    used += block.write(text, used, 'utf8');
-    if (used >= BLOCK / 2) pendingFlush = true;
+    if (out.used === 0) return;
+    if (!output.write(out.take())) await new Promise<void>((resolve) => output.once('drain', () => resolve()));
   };
 
   const entry = (id: string | number): StreamEntry => {
     const map = (typeof id === 'string' ? byString : byNumber) as Map<string | number, StreamEntry>;
     let e = map.get(id);
     if (e === undefined) {
-      e = { state: analyzer.initial(), idJson: primitiveJson(id)! };
+      e = { state: analyzer.initial(), idJson: Buffer.from(JSON.stringify(id), 'utf8'), final: null, finalJson: null };
       map.set(id, e);
     }
     return e;
   };
 
-  const handle = (line: string): void => {
-    lineNo++;
-    let id: string | number;
-    let t: number | null;
-    let batch: AnalysisBatch;
-    if (parseFast(line, fast) !== null) {
-      id = fast.id;
-      t = fast.t;
-      batch = {
-        t: t ?? 0,
-        canary: { requests: fast.cr, errors: fast.ce },
-        baseline: { requests: fast.br, errors: fast.be },
-      };
-    } else {
-      const parsed = parseLine(line);
-      if (typeof parsed === 'string') {
-        errors++;
-        emit(JSON.stringify({ line: lineNo, error: `line ${lineNo}: ${parsed}` }) + '\n');
-        return;
-      }
-      ({ id, t, batch } = parsed);
-    }
+  const errorLine = (value: object): void => {
+    errors++;
+    out.text(JSON.stringify(value) + '\n');
+  };
+
+  const answer = (id: string | number, t: number | null, batch: AnalysisBatch): void => {
     const e = entry(id);
     let decision: Decision;
     if (mutable) {
@@ -168,42 +136,110 @@ export async function analyzeStream(
       if (r.decision.evidence.invalid !== true) e.state = r.state;
     }
     if (decision.evidence.invalid === true) {
-      errors++;
-      emit(
-        JSON.stringify({
-          line: lineNo,
-          id,
-          error: `line ${lineNo}: ${decision.reason.replace(/^invalid batch ignored: /, '')}`,
-        }) + '\n',
-      );
+      const error = `line ${lineNo}: ${decision.reason.replace(/^invalid batch ignored: /, '')}`;
+      return errorLine({ line: lineNo, id, error });
+    }
+    // What JSON.stringify({ id, t, decision, reason, evidence }) writes, without building the string.
+    out.bytes(OPEN_ID);
+    out.bytes(e.idJson);
+    out.bytes(T_KEY);
+    if (t === null) out.ascii('null');
+    else out.number(t);
+    if (decision === e.final) {
+      // A rollback is final and answered again, word for word: written once, copied after.
+      out.bytes(e.finalJson!);
       return;
     }
-    // What JSON.stringify({ id, t, decision, reason, evidence }) writes, without its generic walk.
-    emit(
-      `{"id":${e.idJson},"t":${t === null ? 'null' : primitiveJson(t)},"decision":${primitiveJson(decision.verdict)},"reason":${JSON.stringify(decision.reason)},"evidence":${evidenceJson(decision.evidence)}}\n`,
-    );
+    const from = out.used;
+    out.bytes(DECISION_KEY);
+    out.string(decision.verdict);
+    out.bytes(REASON_KEY);
+    out.string(decision.reason);
+    out.bytes(EVIDENCE_KEY);
+    out.evidence(decision.evidence);
+    out.bytes(END);
+    if (decision.verdict === 'rollback') {
+      e.final = decision;
+      e.finalJson = new Uint8Array(out.buf.subarray(from, out.used));
+    }
   };
 
+  // A line read from the input bytes; the common shape is read in place, anything else decoded and parsed.
+  const handle = (buf: Buffer, start: number, end: number): void => {
+    lineNo++;
+    if (parseFast(buf, start, end, fast)) {
+      const t = fast.t;
+      answer(fast.id, t, {
+        t: t ?? 0,
+        canary: { requests: fast.cr, errors: fast.ce },
+        baseline: { requests: fast.br, errors: fast.be },
+      });
+    } else {
+      handleText(buf.toString('utf8', start, end));
+    }
+  };
+  const handleText = (line: string): void => {
+    const parsed = parseLine(line);
+    if (typeof parsed === 'string') return errorLine({ line: lineNo, error: `line ${lineNo}: ${parsed}` });
+    answer(parsed.id, parsed.t, parsed.batch);
+  };
+
+  // The start of a line whose end has not arrived yet (a long line may span many chunks).
+  let partial: Buffer[] = [];
+  // Text chunks (test doubles) may end between the two halves of a surrogate pair: keep the first half back.
+  let highSurrogate = '';
   for await (const chunk of input) {
-    const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    let buf: Buffer;
+    if (typeof chunk === 'string') {
+      let text = highSurrogate + chunk;
+      highSurrogate = '';
+      const last = text.charCodeAt(text.length - 1);
+      if (last >= 0xd800 && last <= 0xdbff) {
+        highSurrogate = text.slice(-1);
+        text = text.slice(0, -1);
+      }
+      buf = Buffer.from(text, 'utf8');
+    } else {
+      buf = chunk;
+    }
     let start = 0;
-    for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
-      handle(text.slice(start, nl));
+    let nl = buf.indexOf(10);
+    if (nl >= 0 && partial.length > 0) {
+      partial.push(buf.subarray(0, nl));
+      const line = Buffer.concat(partial);
+      partial = [];
+      handle(line, 0, line.length);
+      start = nl + 1;
+      nl = buf.indexOf(10, start);
+    }
+    for (; nl >= 0; nl = buf.indexOf(10, start)) {
+      handle(buf, start, nl);
       start = nl + 1;
     }
-    rest = text.slice(start);
-    if (pendingFlush) {
-      pendingFlush = false;
-      await flush();
+    // A copy: the source may reuse its buffer.
+    if (start < buf.length) partial.push(Buffer.from(buf.subarray(start)));
+    if (out.used >= BLOCK / 2) await flush();
+  }
+  // The last line, when the input does not end with a newline.
+  if (partial.length > 0 || highSurrogate !== '') {
+    const rest = Buffer.concat(partial).toString('utf8') + highSurrogate;
+    if (rest.trim() !== '') {
+      lineNo++;
+      handleText(rest);
     }
   }
-  rest += decoder.end();
-  if (rest.trim() !== '') handle(rest);
   await flush();
   return { lines: lineNo, errors };
 }
 
-type StreamEntry = { state: unknown; idJson: string };
+type StreamEntry = {
+  state: unknown;
+  /** The id as JSON, in UTF-8. */
+  idJson: Uint8Array;
+  /** The stream's final decision (a rollback) and its output after `"t":…`. */
+  final: Decision | null;
+  finalJson: Uint8Array | null;
+};
 
 type Parsed = { id: string | number; t: number | null; batch: AnalysisBatch };
 
