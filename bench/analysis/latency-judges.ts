@@ -1,5 +1,6 @@
 import { histogramQuantile } from '../../src/analysis/latency.js';
-import { readLatencyTest } from '../../src/analysis/latency-test.js';
+import { LATENCY_ABSOLUTE_TOLERANCE, readLatencyTest, type LatencyTestState } from '../../src/analysis/latency-test.js';
+import { rateShownBelow } from '../../src/analysis/math.js';
 import { mannWhitneyGreater } from '../../src/analysis/mann-whitney.js';
 import { resolveOptions, type AnalyzerOptions } from '../../src/analysis/options.js';
 import { createSequentialAnalyzer } from '../../src/analysis/sequential.js';
@@ -28,9 +29,23 @@ export function oursLatency(
   options: Partial<AnalyzerOptions> = {},
   stop = true,
   name = 'Chimera sequential (ours)',
+  tightSlack = false,
 ): LatencyContender {
   const o = resolveOptions(options);
   const analyzer = createSequentialAnalyzer(o);
+  const latencyHealthy = (lat: LatencyTestState | null | false): boolean => {
+    if (!lat) return false;
+    const read = readLatencyTest(lat, {
+      alphaRollback: o.alpha * LATENCY_ALPHA_SHARE,
+      alpha: o.alpha,
+      tolerance: o.latencyTolerance,
+    });
+    if (!tightSlack || !read.healthy || lat.test.logTolerance >= Math.log(1 / o.alpha)) return read.healthy;
+    // The proposal measured beside the default: the absolute slack is at most the baseline's own slow share.
+    const base = lat.baselineN > 0 ? lat.baselineSlow / lat.baselineN : 1;
+    const limit = (1 + o.latencyTolerance) * base + Math.min(LATENCY_ABSOLUTE_TOLERANCE, base);
+    return rateShownBelow(lat.canarySlow, lat.canaryN, limit, o.alpha);
+  };
   return {
     name,
     make: () => {
@@ -43,7 +58,9 @@ export function oursLatency(
           const { state: next, decision } = analyzer.observe(state, b);
           state = next;
           lastErrorsThreshold = Number(decision.evidence.eThreshold ?? Infinity);
-          const v = decision.verdict;
+          let v = decision.verdict;
+          // Only "healthy" changes under the proposal; rollbacks are the analyzer's own.
+          if (tightSlack && v === 'healthy' && state.latency && !latencyHealthy(state.latency)) v = 'continue';
           if (v === 'healthy' && step < 5 && b.t - stepStart >= 60) {
             step++;
             stepStart = b.t;
@@ -57,16 +74,7 @@ export function oursLatency(
           if (lat && lat.test.logE >= Math.log(1 / (o.alpha * LATENCY_ALPHA_SHARE)) - 1e-9) return 'latency';
           return 'guard';
         },
-        latencyHealthy() {
-          const lat = state.latency;
-          if (!lat) return false;
-          const read = readLatencyTest(lat, {
-            alphaRollback: o.alpha * LATENCY_ALPHA_SHARE,
-            alpha: o.alpha,
-            tolerance: o.latencyTolerance,
-          });
-          return read.healthy;
-        },
+        latencyHealthy: () => latencyHealthy(state.latency),
         promotedAt: () => (step === 5 ? stepStart : null),
       };
     },

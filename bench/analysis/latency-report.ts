@@ -57,6 +57,25 @@ export interface LatencyResult {
     canaryRequestsMean: number;
     missRate: number;
   }>;
+  proposal: {
+    bad: Array<{
+      regression: string;
+      defaultMiss: number;
+      defaultTime: number;
+      miss: number;
+      timeMean: number;
+      slowMean: number;
+    }>;
+    healthy: Array<{
+      scenario: string;
+      defaultPromoted: number;
+      defaultPromoteP50: number;
+      falseRollbacks: number;
+      runs: number;
+      promoted: number;
+      promoteP50: number;
+    }>;
+  };
 }
 
 const pct = (x: number): string => `${Number((x * 100).toPrecision(3))}%`;
@@ -123,6 +142,26 @@ export function renderLatency(r: LatencyResult, names: string[]): { tables: stri
   for (const x of r.sweep) {
     md.push(
       `| ${x.regression} | ${x.rps} | ${secs(x.baselineWait)} | ${secs(x.timeMean)} | ${n(x.slowMean)} | ${n(x.canaryRequestsMean)} | ${pct(x.missRate)} |`,
+    );
+  }
+  md.push(
+    '',
+    '#### Proposal measured: "healthy" slack capped at the baseline\'s slow share',
+    '',
+    'Same seeds; only the "healthy" rule differs (limit = (1 + latencyTolerance) × baseline slow share + min(1 pp, ' +
+      'baseline slow share)); rollbacks are the analyzer’s own. Healthy runs stop at promotion or after 1 h.',
+    '',
+    '| case | default: missed / promoted | default: time | proposal: missed / promoted | proposal: time | proposal: slow served |',
+    '| --- | --- | --- | --- | --- | --- |',
+  );
+  for (const x of r.proposal.bad) {
+    md.push(
+      `| ${x.regression} | ${pct(x.defaultMiss)} missed | ${secs(x.defaultTime)} to rollback | ${pct(x.miss)} missed | ${secs(x.timeMean)} to rollback | ${n(x.slowMean)} |`,
+    );
+  }
+  for (const x of r.proposal.healthy) {
+    md.push(
+      `| healthy: ${x.scenario} | ${pct(x.defaultPromoted)} promoted | ${secs(x.defaultPromoteP50)} (p50) | ${pct(x.promoted)} promoted, ${x.falseRollbacks}/${x.runs} rolled back | ${secs(x.promoteP50)} (p50) | |`,
     );
   }
 

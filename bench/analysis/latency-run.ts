@@ -196,6 +196,52 @@ const sweep = [REGRESSIONS[2]!, REGRESSIONS[4]!].flatMap((g, gi) =>
 );
 log('traffic sweep done');
 
+// 4. The proposed fix for small slowdowns slipping through (docs/analysis.md), measured beside the default on the
+// same seeds: the absolute slack of "healthy" capped at the baseline's own slow share.
+const tight = oursLatency({}, true, 'proposal: slack ≤ baseline slow share', true);
+const proposal = {
+  bad: [0, 1, 7].map((gi) => {
+    const g = REGRESSIONS[gi]!;
+    const s = badSetting(g);
+    const at = s.layout.find((b) => BASE(b) >= 0.99) ?? s.layout[s.layout.length - 1]!;
+    const dt = Math.min(1, Math.max(0.05, 0.1 / (s.rps * W * Math.max(1 - g.canary(at), 1e-6))));
+    const res = runMany(tight, s, dt, runs(200), 1_000 * gi);
+    const hit = res.filter((r) => r.rolledBack);
+    const before = bad.find((b) => b.regression === g.name && b.contender === ours.name)!;
+    return {
+      regression: g.name,
+      defaultMiss: before.missRate,
+      defaultTime: before.timeMean,
+      miss: r3(1 - hit.length / res.length),
+      timeMean: r3(mean(hit.map((r) => r.decidedAt!))),
+      slowMean: r3(mean(hit.map((r) => r.slowServed))),
+    };
+  }),
+  healthy: HEALTHY.flatMap((h, hi) => {
+    if (hi !== 0 && !h.name.startsWith('buckets: coarse')) return [];
+    const res = runMany(tight, h.setting, h.dt ?? 5, runs(300), 500_000 + hi * 10_000);
+    const promoted = res.filter((r) => r.promotedAt !== null);
+    const before = healthy[hi]!;
+    return [
+      {
+        scenario: h.name,
+        defaultPromoted: before.promotedShare,
+        defaultPromoteP50: before.promoteP50,
+        falseRollbacks: res.filter((r) => r.rolledBack).length,
+        runs: res.length,
+        promoted: r3(promoted.length / res.length),
+        promoteP50: r3(
+          quantile(
+            promoted.map((r) => r.promotedAt!),
+            0.5,
+          ),
+        ),
+      },
+    ];
+  }),
+};
+log('proposal done');
+
 const seconds = (Date.now() - started) / 1000;
 const result = {
   alpha: ALPHA,
@@ -212,6 +258,7 @@ const result = {
   healthy,
   pooled,
   sweep,
+  proposal,
 };
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 
