@@ -17,6 +17,7 @@ import {
   startPrometheus,
   type PrometheusInstance,
 } from '../prometheus/prometheus-process.js';
+import { createTestDatabase, pgAvailable, pgTestEnv } from '../store/postgres-env.js';
 import {
   createNamespace,
   kubeAvailable,
@@ -33,6 +34,9 @@ const LEASE = 'chimera-controller';
 const LEASE_MS = 15_000;
 const prometheus = prometheusBinary();
 const promAvailable = requireBackend('prometheus', prometheus, 'bash scripts/test-env/prometheus.sh');
+// The replicas share Postgres through DATABASE_URL, as in the cluster, when it is available; else SQLite on this host.
+const pg = pgTestEnv();
+const postgres = kubeAvailable && promAvailable && (await pgAvailable(pg));
 
 describe.skipIf(!kubeAvailable || !promAvailable)(
   'a SIGKILLed `chimera server` leader on a real kube-apiserver',
@@ -46,6 +50,7 @@ describe.skipIf(!kubeAvailable || !promAvailable)(
     const stopSim = new AbortController();
     let sim: Promise<void>;
     let prom: PrometheusInstance;
+    let db: { url: string; drop(): Promise<void> } | undefined;
 
     beforeAll(async () => {
       // A real Prometheus with no series for the service: no readings, so the rollout stays in flight.
@@ -65,6 +70,7 @@ describe.skipIf(!kubeAvailable || !promAvailable)(
       );
       sim = simulateControllers(client, ns, stopSim.signal);
       dataDir = await mkdtemp(join(tmpdir(), 'chimera-crash-'));
+      if (postgres) db = await createTestDatabase(pg.url!);
     });
 
     afterAll(async () => {
@@ -73,6 +79,7 @@ describe.skipIf(!kubeAvailable || !promAvailable)(
       stopSim.abort();
       await sim;
       await prom.stop();
+      await db?.drop();
       await rm(dataDir, { recursive: true, force: true });
     });
 
@@ -91,6 +98,7 @@ describe.skipIf(!kubeAvailable || !promAvailable)(
             POD_NAMESPACE: ns,
             CHIMERA_LEADER_ELECTION_LEASE: LEASE,
             CHIMERA_WATCH_KUBERNETES: ns,
+            ...(db ? { DATABASE_URL: db.url } : {}),
           },
           stdio: ['ignore', 'pipe', 'pipe'],
         },
@@ -109,6 +117,7 @@ describe.skipIf(!kubeAvailable || !promAvailable)(
         log: silentLogger,
         out: () => undefined,
         leaderElection: { lease: LEASE, namespace: ns, identity: 'replica-b', kubeconfig: kubeconfigPath },
+        ...(db ? { databaseUrl: db.url } : {}),
         watchKubernetes: [ns],
       });
       const store = b.app.chimera.store;
@@ -159,8 +168,12 @@ spec:
       // The Lease is taken over once unchanged for its duration, counted from when b last saw it change.
       expect(Date.now() - killedAt).toBeLessThan(LEASE_MS + 5_000);
       expect((await lease())?.spec.holderIdentity).toBe('replica-b');
-      const events = await store.events(inFlight.id, 0);
-      expect(events.filter((e) => e.type === 'controller-resumed').length).toBeGreaterThanOrEqual(1);
+      // The driver records that it took the rollout over as its first write.
+      await eventually(
+        () => store.events(inFlight.id, 0),
+        (events) => events.some((e) => e.type === 'controller-resumed'),
+        10_000,
+      );
       expect((await store.get(inFlight.id))?.phase).not.toMatch(/succeeded|rolled_back|failed/);
     }, 180_000);
   },

@@ -14,6 +14,7 @@ import { startServer, type RunningServer } from '../../src/server/start.js';
 import type { LoadedSpec } from '../../src/spec/load.js';
 import { constantAnalyzer } from '../../src/testing/fake-analyzer.js';
 import { FakeMetricProvider } from '../../src/testing/fake-metrics.js';
+import { createTestDatabase, pgAvailable, pgTestEnv } from '../store/postgres-env.js';
 import {
   createNamespace,
   kubeAvailable,
@@ -26,6 +27,9 @@ import {
 
 const LEASE = 'chimera-controller';
 const timing = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 250 };
+// Replicas share SQLite in one data folder (one host), and Postgres as in the cluster when it is available.
+const pg = pgTestEnv();
+const STORES = kubeAvailable && (await pgAvailable(pg)) ? ['sqlite', 'postgres'] : ['sqlite'];
 
 /** A spec whose rollouts stay in flight: a long step interval, and no traffic reaches the step's minimum. */
 function spec(ns: string, name: string, extra: string, platformExtra = ''): string {
@@ -56,10 +60,11 @@ async function portsFor(l: LoadedSpec): Promise<RolloutPorts> {
   };
 }
 
-describe.skipIf(!kubeAvailable)(
-  'chimera server replicas on a real kube-apiserver: leader election and watchers',
-  () => {
+describe.skipIf(!kubeAvailable).each(STORES)(
+  'chimera server replicas on a %s store and a real kube-apiserver: leader election and watchers',
+  (kind) => {
     let client: KubeClient;
+    let db: { url: string; drop(): Promise<void> } | undefined;
     let ns: string;
     let dataDir: string;
     let folder: string;
@@ -75,6 +80,7 @@ describe.skipIf(!kubeAvailable)(
         log: silentLogger,
         out: () => undefined,
         portsFor,
+        ...(db ? { databaseUrl: db.url } : {}),
         leaderElection: { lease: LEASE, namespace: ns, identity, kubeconfig: kubeconfigPath, ...timing },
         watchKubernetes: [ns],
         watchKubernetesPollMs: 200,
@@ -116,6 +122,7 @@ describe.skipIf(!kubeAvailable)(
       }
       sim = simulateControllers(client, ns, stopSim.signal);
       dataDir = await mkdtemp(join(tmpdir(), 'chimera-replicas-'));
+      if (kind === 'postgres') db = await createTestDatabase(pg.url!);
       folder = await mkdtemp(join(tmpdir(), 'chimera-gitops-'));
       // One after the other: the first creates the admin token in the shared store.
       servers.a = await replica('a');
@@ -127,6 +134,7 @@ describe.skipIf(!kubeAvailable)(
       await Promise.allSettled(running().map((s) => s.close()));
       stopSim.abort();
       await sim;
+      await db?.drop();
       await rm(dataDir, { recursive: true, force: true });
       await rm(folder, { recursive: true, force: true });
     });
@@ -212,8 +220,11 @@ describe.skipIf(!kubeAvailable)(
         20_000,
       );
       expect(Date.now() - before).toBeLessThan(timing.leaseDurationMs + 5_000);
-      const events = await follower.app.chimera.store.events(inFlight.id, 0);
-      expect(events.some((e) => e.type === 'controller-resumed')).toBe(true);
+      await eventually(
+        () => follower.app.chimera.store.events(inFlight.id, 0),
+        (events) => events.some((e) => e.type === 'controller-resumed'),
+        10_000,
+      );
       expect((await follower.app.chimera.store.get(inFlight.id))?.phase).toBe('progressing');
 
       await writeFile(
