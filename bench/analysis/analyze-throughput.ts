@@ -4,9 +4,14 @@
  *
  *   npx tsx bench/analysis/analyze-throughput.ts [lines=1000000] [streams=1000]
  *
+ * The input: every stream sends 10 canary and 90 baseline requests per line (one stream in ten failing), and about
+ * one line in a thousand is malformed. `INPUT=varied` uses the seeded input of analyze-input.ts instead (streams
+ * of different traffic, latency histograms, odd spacing, many malformed kinds): fewer repeated counts, so the
+ * caches of the analyzer help less.
+ *
  * Uses dist/ (`npm run build`; or the directory in CHIMERA_DIST, or several comma-separated ones to compare
  * builds side by side) when it exists, else runs the TypeScript through tsx. Prints JSON and a table: lines per
- * second of wall time and of CPU time, and µs of CPU per line.
+ * second of wall time and of CPU time, and µs of CPU per line; with ROUNDS > 1, medians per build as well.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,24 +19,38 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { rng } from '../../src/testing/analysis-sim.js';
+import { analyzeInput } from './analyze-input.js';
 
 const lines = Number(process.argv[2] ?? 1_000_000);
 const streams = Number(process.argv[3] ?? 1000);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-// The input: each stream a canary at 10 % of 100 requests per batch; one stream in ten fails 5 %.
-const r = rng(1);
-const parts: string[] = [];
-for (let i = 0; i < lines; i++) {
-  const id = `s${i % streams}`;
-  const bad = i % streams < streams / 10;
-  const ce = r() < (bad ? 0.5 : 0.01) ? 1 : 0;
-  const be = r() < 0.09 ? 1 : 0;
-  parts.push(
-    `{"id":"${id}","t":${Math.floor(i / streams)},"canary":{"requests":10,"errors":${ce}},"baseline":{"requests":90,"errors":${be}}}`,
-  );
+// The input: each stream a canary at 10 % of 100 requests per batch; one stream in ten fails 5 %; one line in
+// 1000 malformed (answered with an error line).
+const MALFORMED = [
+  'not json',
+  '{"id":"s1","t":1,"canary":{"requests":10,"errors":11},"baseline":{"requests":90,"errors":0}}',
+  '',
+  '{"id":"s2","canary":{"requests":10}}',
+];
+function regularInput(): string {
+  const r = rng(1);
+  const parts: string[] = [];
+  for (let i = 0; i < lines; i++) {
+    const id = `s${i % streams}`;
+    const bad = i % streams < streams / 10;
+    const ce = r() < (bad ? 0.5 : 0.01) ? 1 : 0;
+    const be = r() < 0.09 ? 1 : 0;
+    parts.push(
+      i % 1000 === 999
+        ? MALFORMED[((i / 1000) % MALFORMED.length) | 0]!
+        : `{"id":"${id}","t":${Math.floor(i / streams)},"canary":{"requests":10,"errors":${ce}},"baseline":{"requests":90,"errors":${be}}}`,
+    );
+  }
+  return parts.join('\n') + '\n';
 }
-const input = parts.join('\n') + '\n';
+const varied = process.env.INPUT === 'varied';
+const input = varied ? analyzeInput(lines, streams) : regularInput();
 
 const dir = mkdtempSync(join(tmpdir(), 'chimera-bench-'));
 // CHIMERA_DIST may list several builds (comma-separated, e.g. before and after a change): each runs on the same
@@ -113,5 +132,19 @@ for (const r of results) {
     `| ${r.runtime} | ${r.lines} | ${r.streams} | ${r.seconds} | ${r.linesPerSecond} | ${r.cpuSeconds ?? '–'} | ` +
       `${r.linesPerCpuSecond ?? '–'} | ${r.cpuMicrosecondsPerLine ?? '–'} | ${r.loadAverage1m} |\n`,
   );
+}
+if (rounds > 1) {
+  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+  process.stdout.write(
+    `\nMedians of ${rounds} rounds (${varied ? 'varied' : 'regular'} input):\n\n` +
+      '| build | wall s | CPU s | µs CPU per line |\n| --- | --- | --- | --- |\n',
+  );
+  for (const dist of dists) {
+    const mine = results.filter((r) => r.runtime === dist || (r.runtime === 'tsx' && dist === dists[0]));
+    const cpu = mine.map((r) => r.cpuSeconds ?? NaN);
+    process.stdout.write(
+      `| ${dist} | ${median(mine.map((r) => r.seconds))} | ${median(cpu)} | ${median(mine.map((r) => r.cpuMicrosecondsPerLine ?? NaN))} |\n`,
+    );
+  }
 }
 if (results.some((r) => r.outputLines !== lines || r.exitCode !== 0)) process.exitCode = 1;
