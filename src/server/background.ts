@@ -71,7 +71,7 @@ export async function startBackground(opts: BackgroundOptions): Promise<Backgrou
   // Terms never overlap: a new one waits until the previous one's drivers have handed their rollouts back.
   let previousEnd = Promise.resolve();
   const runTerm = (signal: AbortSignal): Promise<void> => {
-    const term = previousEnd.then(() => (signal.aborted ? undefined : leaderTerm(opts, signal)));
+    const term = previousEnd.then(() => startTerm(opts, signal));
     previousEnd = term.then(
       (t) => t?.ended,
       () => undefined,
@@ -133,6 +133,23 @@ export async function startBackground(opts: BackgroundOptions): Promise<Backgrou
 }
 
 /**
+ * Starts a term. A single server that cannot start fails (as it always did); a replica that won the Lease keeps
+ * trying every 5 s while it leads, rather than holding the Lease without driving.
+ */
+async function startTerm(opts: BackgroundOptions, signal: AbortSignal): Promise<{ ended: Promise<void> } | undefined> {
+  for (;;) {
+    if (signal.aborted) return undefined;
+    try {
+      return await leaderTerm(opts, signal);
+    } catch (err) {
+      if (!opts.leaderElection) throw err;
+      opts.log.error({ err: errorMessage(err) }, 'leader election: could not start driving; trying again in 5 s');
+      await sleep(5_000, signal);
+    }
+  }
+}
+
+/**
  * One leadership term: resume rollouts and start the watchers; resolves once started, with a promise of the
  * term's end (when `signal` aborts: the watchers stop, then the drivers).
  */
@@ -141,7 +158,11 @@ async function leaderTerm(opts: BackgroundOptions, signal: AbortSignal): Promise
   const tasks: Promise<unknown>[] = [];
   const closers: (() => Promise<void>)[] = [];
   const ended = new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
+  // Ends the term's tasks when leadership ends, or when the term fails to start.
+  const stopTerm = new AbortController();
+  const termSignal = AbortSignal.any([signal, stopTerm.signal]);
   const endTerm = async (): Promise<void> => {
+    stopTerm.abort();
     for (const close of closers.reverse()) {
       await close().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'leader-only task clean-up failed'));
     }
@@ -163,7 +184,7 @@ async function leaderTerm(opts: BackgroundOptions, signal: AbortSignal): Promise
             start: (loaded, version, by) => controller.start(loaded, version, by),
             ...(opts.watchKubernetesPollMs ? { pollMs: opts.watchKubernetesPollMs } : {}),
           },
-          signal,
+          termSignal,
         ),
       );
     }
@@ -187,4 +208,17 @@ async function leaderTerm(opts: BackgroundOptions, signal: AbortSignal): Promise
     throw err;
   }
   return { ended: ended.then(endTerm) };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
