@@ -105,6 +105,8 @@ export async function startBackground(opts: BackgroundOptions): Promise<Backgrou
     ...(le.retryPeriodMs ? { retryPeriodMs: le.retryPeriodMs } : {}),
   });
   opts.log.info({ lease: `${namespace}/${le.lease}`, identity }, 'leader election: contending');
+  const { followStore } = await import('./follower-feed.js');
+  const following = followStore(opts.controller, opts.store, opts.log, stop.signal);
   const running = elector.run(
     {
       onStartedLeading: (signal) => {
@@ -128,6 +130,7 @@ export async function startBackground(opts: BackgroundOptions): Promise<Backgrou
       // The elector aborts the term's signal before releasing the Lease; wait for both.
       await running;
       await previousEnd;
+      await following;
     },
   };
 }

@@ -14,6 +14,7 @@ import { startServer, type RunningServer } from '../../src/server/start.js';
 import type { LoadedSpec } from '../../src/spec/load.js';
 import { constantAnalyzer } from '../../src/testing/fake-analyzer.js';
 import { FakeMetricProvider } from '../../src/testing/fake-metrics.js';
+import { SseClient } from '../server/sse-client.js';
 import { createTestDatabase, pgAvailable, pgTestEnv } from '../store/postgres-env.js';
 import {
   createNamespace,
@@ -198,9 +199,19 @@ describe.skipIf(!kubeAvailable).each(STORES)(
       expect(refused.status).toBe(503);
       expect(refused.body).toMatchObject({ error: { code: 'NOT_LEADER' }, leader: leader.controller.identity });
 
+      // The follower's event stream carries what the leader records (read back from the shared store).
+      const stream = await SseClient.open(`${follower.url}/api/v1/stream?rollout=${encodeURIComponent(r.id)}`, {
+        authorization: `Bearer ${token}`,
+      });
+      expect(stream.status).toBe(200);
       const paused = await api(follower, 'POST', `/api/v1/rollouts/${r.id}/commands`, { command: 'pause' });
       expect(paused.status).toBe(202);
       await rolloutOf('web', (x) => x.phase === 'paused');
+      try {
+        await stream.until((c) => c.events.some((e) => e.event === 'state' && e.data.includes('"paused"')), 20_000);
+      } finally {
+        stream.close();
+      }
       expect((await api(follower, 'POST', `/api/v1/rollouts/${r.id}/commands`, { command: 'resume' })).status).toBe(
         202,
       );
