@@ -1,7 +1,9 @@
 /**
  * Proxy benchmark: throughput and latency straight to a trivial upstream, through `chimera proxy` (its own
  * process, the built CLI) and through HAProxy when installed. `npx tsx bench/proxy/run.ts [--rounds 5]
- * [--seconds 5] [--connections 32] [--no-build]`. Prints a table and JSON; writes JSON to bench/results/.
+ * [--seconds 5] [--connections 32] [--no-build] [--compare DIR] [--rate N]`. Prints a table and JSON; writes JSON to
+ * bench/results/. `--compare DIR` adds a row for the proxy of another built checkout (e.g. a `git worktree` of an
+ * older commit after `npx tsc -p tsconfig.build.json` there), so before and after share one run.
  *
  * Method: per round and per target, max throughput with wrk (closed loop); then an open-loop probe at half of
  * the proxy's median max throughput against every target, recording every latency (p50/p99). Targets alternate
@@ -25,6 +27,8 @@ const SECONDS = flag('seconds', 5);
 const CONNECTIONS = flag('connections', 32);
 const ROOT = resolve(import.meta.dirname, '../..');
 const TOKEN = 'bench-token';
+const compareAt = args.indexOf('--compare');
+const COMPARE = compareAt >= 0 ? resolve(args[compareAt + 1]!) : undefined;
 
 interface Target {
   name: string;
@@ -40,47 +44,50 @@ async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist/proxy/server.js'))) throw new Error('dist/ is missing: run `npm run build`');
   if (!has('wrk')) throw new Error('wrk is required: apt-get install -y wrk');
   const tmp = mkdtempSync(join(tmpdir(), 'chimera-bench-'));
-  const [upPort, listenPort, adminPort, haPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const [upPort, haPort] = [await freePort(), await freePort()];
 
   const upstream = start(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/proxy/upstream.ts'), `${upPort}`]);
   children.push(upstream);
   await waitHttp(`http://127.0.0.1:${upPort}/`);
 
-  // A temp state file keeps runs independent; the token comes from the environment.
-  const chimera = start(
-    process.execPath,
-    [
-      join(ROOT, 'bin/chimera.js'),
-      'proxy',
-      '--listen',
-      `127.0.0.1:${listenPort}`,
-      '--admin',
-      `127.0.0.1:${adminPort}`,
-      '--state',
-      join(tmp, 'routes.json'),
-      '--service',
-      'bench',
-    ],
-    { CHIMERA_PROXY_TOKEN: TOKEN, CHIMERA_LOG_LEVEL: 'warn' },
-  );
-  children.push(chimera);
-  await waitHttp(`http://127.0.0.1:${adminPort}/healthz`);
-  const put = await fetch(`http://127.0.0.1:${adminPort}/admin/routes`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ stable: { version: 'v1', endpoints: [`127.0.0.1:${upPort}`] } }),
-  });
-  if (put.status !== 200) throw new Error(`setting routes failed: ${await put.text()}`);
+  // A temp state file per proxy keeps runs independent; the token comes from the environment.
+  const startChimera = async (root: string, name: string): Promise<Target> => {
+    const [listenPort, adminPort] = [await freePort(), await freePort()];
+    const proc = start(
+      process.execPath,
+      [
+        join(root, 'bin/chimera.js'),
+        'proxy',
+        '--listen',
+        `127.0.0.1:${listenPort}`,
+        '--admin',
+        `127.0.0.1:${adminPort}`,
+        '--state',
+        join(tmp, `routes-${listenPort}.json`),
+        '--service',
+        'bench',
+      ],
+      { CHIMERA_PROXY_TOKEN: TOKEN, CHIMERA_LOG_LEVEL: 'warn' },
+    );
+    children.push(proc);
+    await waitHttp(`http://127.0.0.1:${adminPort}/healthz`);
+    const put = await fetch(`http://127.0.0.1:${adminPort}/admin/routes`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ stable: { version: 'v1', endpoints: [`127.0.0.1:${upPort}`] } }),
+    });
+    if (put.status !== 200) throw new Error(`setting routes failed: ${await put.text()}`);
+    return { name, url: `http://127.0.0.1:${listenPort}/`, proc };
+  };
 
   const targets: Target[] = [
     { name: 'direct', url: `http://127.0.0.1:${upPort}/` },
-    { name: 'chimera proxy', url: `http://127.0.0.1:${listenPort}/`, proc: chimera },
+    await startChimera(ROOT, 'chimera proxy'),
   ];
+  if (COMPARE) {
+    if (!existsSync(join(COMPARE, 'dist/proxy/server.js'))) throw new Error(`${COMPARE}/dist is missing: build it`);
+    targets.push(await startChimera(COMPARE, 'chimera (compare)'));
+  }
   let haproxyNote = 'haproxy not installed: row skipped (apt-get install -y haproxy)';
   if (has('haproxy')) {
     const cfg = join(tmp, 'haproxy.cfg');
@@ -127,7 +134,9 @@ async function main(): Promise<void> {
   const tput: Record<string, number[]> = {};
   const cpuPerReq: Record<string, number[]> = {};
   const upstreamCpuPerReq: Record<string, number[]> = {};
+  const loadPerRound: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
+    loadPerRound.push(Math.round(loadavg()[0]! * 10) / 10);
     for (const t of targets) {
       const [p0, u0] = [cpuMs(t.proc?.pid), cpuMs(upstream.pid)];
       const rps = wrk(t.url, SECONDS, CONNECTIONS);
@@ -138,7 +147,8 @@ async function main(): Promise<void> {
     }
   }
 
-  const rate = Math.max(100, Math.round(median(tput['chimera proxy']!) / 2));
+  // `--rate N` probes latency at a fixed offered rate instead (e.g. a rate the loaded machine can carry calmly).
+  const rate = flag('rate', 0) || Math.max(100, Math.round(median(tput['chimera proxy']!) / 2));
   const p50: Record<string, number[]> = {};
   const p99: Record<string, number[]> = {};
   for (let r = 0; r < ROUNDS; r++) {
@@ -175,14 +185,26 @@ async function main(): Promise<void> {
     upstreamCpuUsPerReq: Math.round(median(upstreamCpuPerReq[t.name]!) * 10) / 10,
   }));
   const chimeraRow = rows.find((r) => r.target === 'chimera proxy')!;
+  const directP99 = rows.find((r) => r.target === 'direct')!.p99Ms;
   const result = {
-    method: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, latencyRate: rate },
-    machine,
+    method: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, latencyRate: rate, compare: COMPARE },
+    machine: {
+      ...machine,
+      loadavg1PerRound: loadPerRound,
+      loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
+    },
     rows,
     rounds: { throughput: tput, p50, p99 },
     target: {
       throughputRatio: { want: '>= 0.70', got: chimeraRow.ratioToDirect, met: chimeraRow.ratioToDirect >= 0.7 },
-      addedP99Ms: { want: '< 1', got: chimeraRow.addedP99Ms, met: chimeraRow.addedP99Ms < 1 },
+      // A 1 ms difference cannot be judged when the direct path's own p99 is far above it (queueing for the CPU
+      // behind other work on the machine): say so instead of reporting a negative "added" latency as met.
+      addedP99Ms: {
+        want: '< 1',
+        got: chimeraRow.addedP99Ms,
+        met: directP99 <= 5 ? chimeraRow.addedP99Ms < 1 : null,
+        note: directP99 <= 5 ? undefined : `not measurable here: direct p99 is ${directP99} ms`,
+      },
     },
   };
 
@@ -203,7 +225,8 @@ async function main(): Promise<void> {
       ]),
     );
   }
-  console.log(`latency at ${rate} req/s (half of the chimera proxy's median max); ${ROUNDS} rounds; ${haproxyNote}`);
+  const why = flag('rate', 0) ? 'fixed by --rate' : "half of the chimera proxy's median max";
+  console.log(`latency at ${rate} req/s (${why}); ${ROUNDS} rounds; ${haproxyNote}`);
   console.log(JSON.stringify(result));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, `bench/results/proxy-${Date.now()}.json`), JSON.stringify(result, null, 2));
