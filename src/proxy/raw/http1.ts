@@ -7,7 +7,8 @@
  */
 
 export { MAX_HEAD, ParseError, parseHead, Head } from './head.js';
-import { FIELD_BYTE, ParseError } from './head.js';
+import { FIELD_BYTE } from './fields.js';
+import { ParseError } from './head.js';
 
 /**
  * Finds the end of a chunked body while its bytes flow through unchanged. `feed` returns how many bytes of

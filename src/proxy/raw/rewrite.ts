@@ -3,18 +3,8 @@
  * for the client, each built as ONE Buffer by copying runs of the original bytes with only the hop-by-hop lines
  * cut out — no per-header strings — so each message costs one socket write.
  */
-import {
-  FIELD_STRIDE,
-  H_CONNECTION,
-  H_EXPECT,
-  H_HOP,
-  H_HOST,
-  H_OTHER,
-  H_XFF,
-  H_XFH,
-  H_XFP,
-  type Head,
-} from './head.js';
+import { H_CONNECTION, H_EXPECT, H_HOP, H_HOST, H_OTHER, H_XFF, H_XFH, H_XFP } from './fields.js';
+import { FIELD_STRIDE, type Head } from './head.js';
 
 const XFP_LINE = Buffer.from('x-forwarded-proto: http\r\n');
 const XFH_NAME = Buffer.from('x-forwarded-host: ');
