@@ -5,6 +5,7 @@ export interface TokenOptions {
   name?: string;
   json?: boolean;
   dataDir?: string;
+  databaseUrl?: string;
   server?: string;
   token?: string;
 }
@@ -16,6 +17,7 @@ export function define(program: Command): void {
     c
       .option('--json', 'print JSON')
       .option('--data-dir <dir>', 'state folder of the server (default .chimera, or CHIMERA_DATA_DIR)')
+      .option('--database-url <url>', "the servers' shared Postgres instead of --data-dir (or DATABASE_URL)")
       .option('--server <url>', 'manage the tokens of a running server instead (or CHIMERA_SERVER; admin token)')
       .option('--token <token>', 'admin API token for --server (or CHIMERA_TOKEN)');
   common(

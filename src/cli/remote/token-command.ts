@@ -17,7 +17,9 @@ export async function tokenCommand(action: 'create' | 'list' | 'revoke', id: str
     else if (action === 'list') result = (await remote.get<{ tokens: TokenRecord[] }>('/api/v1/tokens')).tokens;
     else result = await remote.delete(`/api/v1/tokens/${encodeURIComponent(id!)}`);
   } else {
-    const store = await openStore(dataDirOf(opts.dataDir), createLogger());
+    // Replicas sharing Postgres keep their tokens there: the same URL the servers use (flag, else DATABASE_URL).
+    const databaseUrl = opts.databaseUrl || process.env.DATABASE_URL || undefined;
+    const store = await openStore(dataDirOf(opts.dataDir), createLogger(), databaseUrl ? { databaseUrl } : {});
     try {
       const tokens = new TokenService(store);
       if (action === 'create') result = await tokens.create(opts.role ?? '', opts.name);
