@@ -17,6 +17,7 @@ import { LeaseHeldError, RolloutDriver } from './rollout-driver.js';
 import { portsForSpec, type RolloutPorts } from './rollout-ports.js';
 import { ensureStable } from './stable.js';
 import type { LoadAssistConfig } from './load-assist.js';
+import { ServiceIndex } from './service-index.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -91,6 +92,12 @@ export class Controller extends EventEmitter<ControllerEvents> {
     if (by) t.log.forEach((e) => (e.data = { ...e.data, by }));
     await this.store.setValue(`spec:${id}`, JSON.stringify(loaded));
     await this.store.create(t.state, t.log);
+    // Every process that starts rollouts (a server, a local `chimera run`) names the service in the shared index,
+    // so servers list it and show it in /metrics however many rollouts come after. Best effort: the rollout is
+    // recorded either way, and the index's recent window catches a miss.
+    await new ServiceIndex(this.store)
+      .add([service])
+      .catch((err: unknown) => this.opts.log.warn({ service, err: errorMessage(err) }, 'service index not updated'));
     this.drive(id, loaded, ports);
     return t.state;
   }

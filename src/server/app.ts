@@ -18,6 +18,7 @@ import { serviceRoutes } from './routes/services.js';
 import { streamRoutes } from './routes/stream.js';
 import { webRoutes } from './routes/web.js';
 import { SpecRegistry } from './spec-registry.js';
+import { ServiceIndex } from '../controller/service-index.js';
 
 export interface ServerOptions {
   controller: Controller;
@@ -108,8 +109,13 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       .send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });
 
-  // The latest rollout of each service shows in /metrics from the start, not only after its next change.
-  for (const r of (await opts.store.list({ limit: 500 })).reverse()) ctx.metrics.observe(r, false);
+  // The latest rollout of each service shows in /metrics from the start, not only after its next change: every
+  // known service (however old its last rollout), one query each, as the services list does.
+  const known = new Set([...(await ctx.specs.names()), ...(await new ServiceIndex(opts.store).names())]);
+  for (const service of known) {
+    const [latest] = await opts.store.list({ service, limit: 1 });
+    if (latest) ctx.metrics.observe(latest, false);
+  }
   return app;
 }
 

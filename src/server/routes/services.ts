@@ -3,7 +3,7 @@ import { ConfigError, NotFoundError } from '../../errors.js';
 import { actor } from '../auth-hook.js';
 import { parseBody, specBody } from '../schemas.js';
 import { rolloutView, type RolloutView } from '../views.js';
-import { ServiceIndex } from './service-index.js';
+import { ServiceIndex } from '../../controller/service-index.js';
 
 export interface ServiceView {
   name: string;

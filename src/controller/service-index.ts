@@ -1,6 +1,6 @@
-import type { Controller } from '../../controller/controller.js';
-import { ConflictError } from '../../errors.js';
-import type { Store } from '../../ports/store.js';
+import type { Controller } from './controller.js';
+import { ConflictError } from '../errors.js';
+import type { Store } from '../ports/store.js';
 
 /** Key of the index in the store's key/value area: a JSON array of service names, sorted. */
 export const SERVICE_INDEX_KEY = 'server:known-services';
