@@ -7,7 +7,8 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from './clock.js';
-import { EffectRunner, target, type PortEffect } from './effect-runner.js';
+import { RetryQueue } from './driver-retries.js';
+import { EffectRunner, target } from './effect-runner.js';
 import { LoadAssist, type LoadAssistConfig } from './load-assist.js';
 import { OWNER_ID, RolloutLease } from './lease.js';
 import { takePendingCommand } from './pending-commands.js';
@@ -45,13 +46,7 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
   private readonly runner: EffectRunner;
   private readonly lease: RolloutLease;
   private readonly commands: Array<{ command: Command; by?: string }> = [];
-  private readonly retry: PortEffect[] = [];
-  /**
-   * Retriable failures back off exponentially (0.5 s doubling to 30 s): a router down for an hour must not write
-   * two events a second into the rollout's log.
-   */
-  private retryFailures = 0;
-  private retryAt = 0;
+  private readonly retries = new RetryQueue();
   /** The blocking gate running now (its hooks may wait hours for an approval: they never hold up the loop). */
   private gateRun?: { point: GatePoint; stop: AbortController };
   private readonly gateEvents: RolloutEvent[] = [];
@@ -161,10 +156,7 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
       await this.measure(signal);
     }
     await this.apply({ type: 'tick' });
-    if (this.retry.length > 0 && this.opts.clock.now() >= this.retryAt) {
-      const again = this.retry.splice(0);
-      for (const effect of again) await this.execute(effect);
-    }
+    for (const effect of this.retries.takeDue(this.opts.clock.now())) await this.execute(effect);
   }
 
   private async pollCanary(signal: AbortSignal): Promise<void> {
@@ -235,20 +227,9 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
       return;
     }
     const events = await this.runner.run(effect, this.state);
-    const failed = events.some((e) => e.type === 'effect-failed');
-    if (failed) {
-      this.retryFailures += 1;
-      this.retryAt = this.opts.clock.now() + Math.min(30_000, 500 * 2 ** (this.retryFailures - 1));
-    } else {
-      this.retryFailures = 0;
-    }
+    this.retries.settled(events, this.opts.clock.now());
     for (const e of events) {
-      // One pending retry per kind of effect: the latest request (e.g. the newest weight) is the one that matters.
-      if (e.type === 'effect-failed' && e.retriable) {
-        const i = this.retry.findIndex((r) => r.type === effect.type);
-        if (i >= 0) this.retry.splice(i, 1);
-        this.retry.push(effect);
-      }
+      this.retries.note(effect, e);
       await this.apply(e);
     }
   }
