@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { effectsToResume, step } from '../core/engine.js';
 import type { Measurement } from '../core/measurement.js';
-import type { Command, Effect, GatePoint, LogEntry, RolloutEvent, RolloutState } from '../core/rollout.js';
+import type { Command, Effect, LogEntry, RolloutEvent, RolloutState } from '../core/rollout.js';
 import { TERMINAL_PHASES } from '../core/rollout.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from './clock.js';
 import { RetryQueue } from './driver-retries.js';
+import { DriverGates } from './driver-gates.js';
 import { EffectRunner, target } from './effect-runner.js';
 import { LoadAssist, type LoadAssistConfig } from './load-assist.js';
 import { OWNER_ID, RolloutLease } from './lease.js';
@@ -47,10 +48,7 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
   private readonly lease: RolloutLease;
   private readonly commands: Array<{ command: Command; by?: string }> = [];
   private readonly retries = new RetryQueue();
-  /** The blocking gate running now (its hooks may wait hours for an approval: they never hold up the loop). */
-  private gateRun?: { point: GatePoint; stop: AbortController };
-  private readonly gateEvents: RolloutEvent[] = [];
-  private readonly informing = new Set<Promise<void>>();
+  private readonly gates: DriverGates;
   private wake?: () => void;
   private nextMeasureAt = 0;
   private readonly load: LoadAssist;
@@ -66,6 +64,7 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
     this.runner = new EffectRunner(ports, opts.log);
     this.lease = new RolloutLease(opts.store, rolloutId, opts.leaseTtlMs ?? 15_000);
     this.load = new LoadAssist(ports.router, opts.loadGenerator ?? { path: '/' }, opts.log);
+    this.gates = new DriverGates(ports, opts.log, () => this.wake?.());
   }
 
   get current(): RolloutState {
@@ -101,9 +100,8 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
     } finally {
       // Never leak synthetic traffic: a driver that stops (terminal, or the controller closing) stops its generator.
       await this.load.stop().catch(() => undefined);
-      this.gateRun?.stop.abort();
       // Informational hooks (post-rollout, rollback) finish before the rollout is handed back.
-      await Promise.allSettled([...this.informing]);
+      await this.gates.close();
       await this.lease.release().catch(() => undefined);
     }
     return this.state;
@@ -146,8 +144,8 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
       const c = this.commands.shift()!;
       await this.apply({ type: 'command', command: c.command, ...(c.by ? { by: c.by } : {}) });
     }
-    for (const e of this.gateEvents.splice(0)) await this.apply(e);
-    this.dropStaleGate();
+    for (const e of this.gates.takeResults()) await this.apply(e);
+    this.gates.dropStale(this.state);
     const { phase } = this.state;
     if (phase === 'deploying') {
       await this.pollCanary(signal);
@@ -219,7 +217,7 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
       return;
     }
     if (effect.type === 'run-gate') {
-      this.runGate(effect.point, effect.informational === true);
+      this.gates.start(effect.point, this.state, effect.informational === true);
       return;
     }
     if (effect.type === 'load') {
@@ -231,52 +229,6 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
     for (const e of events) {
       this.retries.note(effect, e);
       await this.apply(e);
-    }
-  }
-
-  /**
-   * Runs a gate's hooks in the background; a blocking gate's result comes back as a `gate-result` event on the
-   * next cycle. Without hooks configured (a plan from an older spec) the gate passes at once.
-   */
-  private runGate(point: GatePoint, informational: boolean): void {
-    const gates = this.ports.gates;
-    const state = this.state;
-    if (!informational) {
-      if (this.gateRun?.point === point && !this.gateRun.stop.signal.aborted) return;
-      this.gateRun?.stop.abort();
-    }
-    const stop = new AbortController();
-    if (!informational) this.gateRun = { point, stop };
-    const work = (async () => {
-      try {
-        const out = gates
-          ? await gates.run(point, state, stop.signal)
-          : { passed: true, reason: 'no hooks configured', onFailure: 'rollback' as const };
-        if (informational) {
-          this.opts.log.info({ point, passed: out.passed, reason: out.reason }, 'informational hook finished');
-          return;
-        }
-        if (stop.signal.aborted) return;
-        this.gateEvents.push({ type: 'gate-result', point, ...out });
-        this.wake?.();
-      } catch (err) {
-        if (!stop.signal.aborted) this.opts.log.warn({ point, err: errorMessage(err) }, 'gate failed to run');
-      } finally {
-        if (this.gateRun?.stop === stop) this.gateRun = undefined;
-      }
-    })();
-    if (informational) {
-      this.informing.add(work);
-      void work.finally(() => this.informing.delete(work));
-    }
-  }
-
-  /** The rollout left the gate (aborted, promoted by hand): stop its hooks. */
-  private dropStaleGate(): void {
-    const g = this.state.gate;
-    if (this.gateRun && (g === undefined || g.point !== this.gateRun.point || g.passed === true)) {
-      this.gateRun.stop.abort();
-      this.gateRun = undefined;
     }
   }
 
