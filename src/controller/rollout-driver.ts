@@ -9,7 +9,8 @@ import type { Store } from '../ports/store.js';
 import type { Clock } from './clock.js';
 import { RetryQueue } from './driver-retries.js';
 import { DriverGates } from './driver-gates.js';
-import { EffectRunner, target } from './effect-runner.js';
+import { readCanaryStatus, readMeasurement } from './driver-measure.js';
+import { EffectRunner } from './effect-runner.js';
 import { LoadAssist, type LoadAssistConfig } from './load-assist.js';
 import { OWNER_ID, RolloutLease } from './lease.js';
 import { takePendingCommand } from './pending-commands.js';
@@ -159,37 +160,14 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
 
   private async pollCanary(signal: AbortSignal): Promise<void> {
     try {
-      const s = await this.ports.platform.status(target(this.state, 'canary'), signal);
-      await this.apply({
-        type: 'canary-status',
-        ready: s.ready,
-        desired: s.desired,
-        ...(s.failed ? { failed: true } : {}),
-        ...(s.message ? { message: s.message } : {}),
-      });
+      await this.apply(await readCanaryStatus(this.ports.platform, this.state, signal));
     } catch (err) {
       this.opts.log.warn({ err: errorMessage(err) }, 'canary status unavailable');
     }
   }
 
   private async measure(signal: AbortSignal): Promise<void> {
-    const now = this.opts.clock.now();
-    let measurement: Measurement;
-    try {
-      measurement = await this.ports.metrics.measure(
-        {
-          service: this.state.service,
-          stableVersion: this.state.fromVersion,
-          canaryVersion: this.state.toVersion,
-          since: this.state.analysis.startedAt ?? this.state.createdAt,
-          now,
-        },
-        AbortSignal.any([signal, AbortSignal.timeout(30_000)]),
-      );
-    } catch (err) {
-      // Providers return failures as values; an exception is still a failed reading, never a pass.
-      measurement = { phase: 'error', at: now, reason: errorMessage(err) };
-    }
+    const measurement = await readMeasurement(this.ports.metrics, this.state, this.opts.clock.now(), signal);
     this.emit('measurement', this.state, measurement);
     await this.apply({ type: 'measurement', measurement });
   }
