@@ -7,9 +7,10 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from './clock.js';
-import { RetryQueue } from './driver-retries.js';
 import { DriverGates } from './driver-gates.js';
 import { readCanaryStatus, readMeasurement } from './driver-measure.js';
+import { notifyAll } from './driver-notify.js';
+import { RetryQueue } from './driver-retries.js';
 import { EffectRunner } from './effect-runner.js';
 import { LoadAssist, type LoadAssistConfig } from './load-assist.js';
 import { OWNER_ID, RolloutLease } from './lease.js';
@@ -42,6 +43,10 @@ export interface DriverEvents {
  * Drives one rollout to a terminal phase: feeds events to the pure engine, persists each transition BEFORE
  * running its effects, and turns effect outcomes back into events. Safe to start on a rollout another process
  * left half-way: it re-runs the idempotent effects that realise the recorded state (`effectsToResume`).
+ *
+ * This file is the loop (lease, command intake, when to read what, the engine step, effect dispatch); what the
+ * loop reads lives in `driver-measure.ts`, retry back-off in `driver-retries.ts`, background gate runs in
+ * `driver-gates.ts`, notifications in `driver-notify.ts`, and port effects in `effect-runner.ts`.
  */
 export class RolloutDriver extends EventEmitter<DriverEvents> {
   private state!: RolloutState;
@@ -191,7 +196,8 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
 
   private async execute(effect: Effect): Promise<void> {
     if (effect.type === 'notify') {
-      this.notify(effect.entry);
+      // Notifications never block or fail a rollout.
+      notifyAll(this.ports.notifiers, this.state, effect.entry, this.opts.rolloutUrl, this.opts.log);
       return;
     }
     if (effect.type === 'run-gate') {
@@ -223,27 +229,6 @@ export class RolloutDriver extends EventEmitter<DriverEvents> {
       `synthetic traffic cannot start (${out.reason}); the rollout goes on with real traffic only`,
       { rps: effect.rps },
     );
-  }
-
-  /** Notifications never block or fail a rollout. */
-  private notify(entry: LogEntry): void {
-    const r = this.state;
-    for (const n of this.ports.notifiers) {
-      if (n.events && !n.events.includes(entry.type)) continue;
-      const rollout = {
-        id: r.id,
-        service: r.service,
-        fromVersion: r.fromVersion,
-        toVersion: r.toVersion,
-        phase: r.phase,
-        weight: r.weight,
-        reason: r.reason,
-      };
-      const url = this.opts.rolloutUrl?.(r.id);
-      n.notify({ rollout, entry, ...(url ? { url } : {}) }, AbortSignal.timeout(30_000)).catch((err: unknown) =>
-        this.opts.log.warn({ notifier: n.kind, err: errorMessage(err) }, 'notification failed'),
-      );
-    }
   }
 
   private async pause(signal: AbortSignal): Promise<void> {
