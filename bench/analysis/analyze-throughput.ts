@@ -51,6 +51,8 @@ function regularInput(): string {
 }
 const varied = process.env.INPUT === 'varied';
 const input = varied ? analyzeInput(lines, streams) : regularInput();
+// SAVE_INPUT=file writes the input out (for `cmp` of two builds' outputs, or a CPU profile of the CLI on it).
+if (process.env.SAVE_INPUT) writeFileSync(process.env.SAVE_INPUT, input);
 
 const dir = mkdtempSync(join(tmpdir(), 'chimera-bench-'));
 // CHIMERA_DIST may list several builds (comma-separated, e.g. before and after a change): each runs on the same

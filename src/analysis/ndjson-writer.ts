@@ -57,6 +57,12 @@ export class LineWriter {
     this.used = at;
   }
 
+  /** One byte. */
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.used++] = b;
+  }
+
   /** A string known to be ASCII (number texts, keys). */
   ascii(s: string): void {
     const n = s.length;
@@ -65,6 +71,12 @@ export class LineWriter {
     let at = this.used;
     for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
     this.used = at;
+  }
+
+  /** A string of characters < 256, one byte each (callers carry UTF-8 bytes in it as Latin-1 characters). */
+  latin1(s: string): void {
+    this.ensure(s.length);
+    this.used += this.buf.write(s, this.used, 'latin1');
   }
 
   /** Any string, UTF-8 encoded. */

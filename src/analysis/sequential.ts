@@ -1,10 +1,23 @@
 import type { AnalysisBatch, Decision, Evidence } from '../core/measurement.js';
 import type { InPlaceAnalyzer } from './in-place.js';
+import {
+  recordEvidence,
+  recordReason,
+  type SequentialRecord,
+  T_CONTINUE,
+  T_HEALTHY,
+  T_INCONCLUSIVE,
+  T_ROLLBACK,
+  WHY_BOUND,
+  WHY_NOT_YET,
+  WHY_RATIO,
+  type RecordAnalyzer,
+} from './sequential-record.js';
 import { batchProblem } from './batch.js';
 import { eValue, num, pct, rate, round } from './format.js';
 import { checkGuards, initialGuards, type GuardState } from './guards.js';
 import { initialLatencyTest, readLatencyTest, updateLatencyTest, type LatencyTestState } from './latency-test.js';
-import { rateShownBelow, rateUpper } from './math.js';
+import { bounds } from './bound-cache.js';
 import type { AnalyzerOptions } from './options.js';
 import {
   gridIndex,
@@ -39,7 +52,9 @@ const ALPHA_LATENCY = 0.1;
  * The default analysis: anytime-valid sequential comparison of canary and baseline error rates (and slow-request
  * shares), with the thresholds as hard guards. See docs/analysis.md for the method and its measured performance.
  */
-export function createSequentialAnalyzer(o: AnalyzerOptions): InPlaceAnalyzer<SequentialState> {
+export function createSequentialAnalyzer(
+  o: AnalyzerOptions,
+): InPlaceAnalyzer<SequentialState> & RecordAnalyzer<SequentialState> {
   const grid = makeGrid([1 + o.tolerance, 1 + o.latencyTolerance]);
   const logT = Math.log(1 / o.alpha);
   const errorsReadout: RatioReadout = { toleranceIndex: gridIndex(grid, 1 + o.tolerance), logThreshold: logT };
@@ -72,6 +87,73 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): InPlaceAnalyzer<Se
     const problem = batchProblem(batch);
     if (problem) return invalid(problem);
     return fold(s, batch, true);
+  }
+
+  const noGuards = o.thresholds.maxErrorRate === undefined && o.thresholds.maxP99LatencyMs === undefined;
+  const toleranceText = num(1 + o.tolerance);
+  const minRequestsText = String(o.minRequests);
+
+  /**
+   * {@link observeInPlace} for `chimera analyze`: in the common case (no hard guards, no latency test) the decision
+   * goes into `rec` (numbers and a reason template, see sequential-record.ts) and null is returned; otherwise, and
+   * for every rollback, the Decision. The same state change and the same decision either way.
+   */
+  function observeRecord(s: SequentialState, batch: AnalysisBatch, rec: SequentialRecord): Decision | null {
+    if (s.final) return s.final;
+    const problem = batchProblem(batch);
+    if (problem) return invalid(problem);
+    const c = batch.canary;
+    const b = batch.baseline;
+    if (!noGuards || s.latency) return fold(s, batch, true);
+    if (s.latency === null && c.requests + b.requests > 0) {
+      if (c.latency && b.latency) return fold(s, batch, true);
+      s.latency = false;
+    }
+    const level = errorLevels[0]!;
+    const cn = s.canary;
+    const bn = s.baseline;
+    cn.requests += c.requests;
+    cn.errors += c.errors;
+    bn.requests += b.requests;
+    bn.errors += b.errors;
+    const t = s.errors;
+    updateRatioTestInPlace(grid, errorsReadout, t, c.errors, c.requests, b.errors, b.requests);
+    const logE = t.logE;
+    const baseRate = bn.requests > 0 ? bn.errors / bn.requests : 0;
+    rec.cr = cn.requests;
+    rec.ce = cn.errors;
+    rec.br = bn.requests;
+    rec.be = bn.errors;
+    rec.canaryErrorRate = round(cn.requests > 0 ? cn.errors / cn.requests : 0);
+    rec.baselineErrorRate = round(baseRate);
+    rec.share = t.share === null ? NaN : round(t.share);
+    rec.eValue = eValue(logE);
+    rec.eThreshold = level.rounded;
+    rec.ratioUpper = t.upper ?? NaN;
+    rec.logE = logE;
+    rec.levelText = level.text;
+    rec.toleranceText = toleranceText;
+    rec.minRequestsText = minRequestsText;
+    if (logE >= level.log) {
+      rec.template = T_ROLLBACK;
+      // Rare (once per stream) and final: a Decision, kept as the stream's answer from now on.
+      return decided(s, 'rollback', recordReason(rec), recordEvidence(rec));
+    }
+    if (cn.requests < o.minRequests) {
+      rec.template = T_INCONCLUSIVE;
+      return null;
+    }
+    const limit = (1 + o.tolerance) * baseRate + o.absoluteTolerance;
+    const byRatio = t.logTolerance >= logT;
+    const errorsHealthy = byRatio || bounds.shownBelow(cn.errors, cn.requests, limit, o.alpha);
+    const upper = bounds.upper(cn.errors, cn.requests, o.alpha);
+    rec.upper = upper;
+    rec.limit = limit;
+    rec.canaryErrorRateUpper = round(upper);
+    rec.healthyLimit = round(limit);
+    rec.why = byRatio ? WHY_RATIO : errorsHealthy ? WHY_BOUND : WHY_NOT_YET;
+    rec.template = errorsHealthy ? T_HEALTHY : T_CONTINUE;
+    return null;
   }
 
   /**
@@ -189,6 +271,7 @@ export function createSequentialAnalyzer(o: AnalyzerOptions): InPlaceAnalyzer<Se
     }),
     observe,
     observeInPlace,
+    observeRecord,
   };
 }
 
@@ -197,57 +280,6 @@ function decided(next: SequentialState, verdict: Decision['verdict'], reason: st
   // A rollback is final: every later batch gets the same answer.
   if (verdict === 'rollback') next.final = decision;
   return decision;
-}
-
-// Entries of the bound cache (a power of two: 2^12).
-const CACHE_SIZE = 4096;
-const bits = new Float64Array(1);
-const words = new Uint32Array(bits.buffer);
-
-/**
- * {@link rateUpper} and {@link rateShownBelow}, remembered for recent arguments: each costs tens of logarithms per
- * batch, and interleaved streams often reach the same counts (the same answers, looked up). Shared by all analyzers.
- */
-class BoundCache {
-  private readonly upperKey = new Float64Array(CACHE_SIZE * 3).fill(-1);
-  private readonly upperValue = new Float64Array(CACHE_SIZE);
-  private readonly belowKey = new Float64Array(CACHE_SIZE * 4).fill(-1);
-  private readonly belowValue = new Uint8Array(CACHE_SIZE);
-
-  upper(x: number, n: number, alpha: number): number {
-    const h = slot(x, n, 0);
-    const k = this.upperKey;
-    if (k[3 * h] === x && k[3 * h + 1] === n && k[3 * h + 2] === alpha) return this.upperValue[h]!;
-    const v = rateUpper(x, n, alpha);
-    k[3 * h] = x;
-    k[3 * h + 1] = n;
-    k[3 * h + 2] = alpha;
-    this.upperValue[h] = v;
-    return v;
-  }
-
-  shownBelow(x: number, n: number, limit: number, alpha: number): boolean {
-    bits[0] = limit;
-    const h = slot(x, n, words[0]! ^ words[1]!);
-    const k = this.belowKey;
-    // Object.is: the bound for -0 and 0 may differ in principle; NaN never equals itself, so is never cached.
-    if (k[4 * h] === x && k[4 * h + 1] === n && Object.is(k[4 * h + 2], limit) && k[4 * h + 3] === alpha) {
-      return this.belowValue[h] === 1;
-    }
-    const v = rateShownBelow(x, n, limit, alpha);
-    k[4 * h] = x;
-    k[4 * h + 1] = n;
-    k[4 * h + 2] = limit;
-    k[4 * h + 3] = alpha;
-    this.belowValue[h] = v ? 1 : 0;
-    return v;
-  }
-}
-
-const bounds = new BoundCache();
-
-function slot(x: number, n: number, extra: number): number {
-  return Math.imul((x | 0) ^ Math.imul(n | 0, 0x85ebca6b) ^ extra, 0x9e3779b1) >>> 20;
 }
 
 /** A batch that cannot be read changes nothing and decides nothing. */

@@ -4,6 +4,8 @@ import { inPlace } from './in-place.js';
 import { createAnalyzer } from './index.js';
 import { parseFast, type FastLine } from './ndjson.js';
 import { LineWriter } from './ndjson-writer.js';
+import { writeRecord } from './record-writer.js';
+import { recordAnalyzer, SequentialRecord } from './sequential-record.js';
 import { resolveOptions, type AnalyzerOptions } from './options.js';
 
 /** Flags of `chimera analyze` as commander hands them over (strings). */
@@ -96,6 +98,9 @@ export async function analyzeStream(
 ): Promise<{ lines: number; errors: number }> {
   const analyzer = createAnalyzer(options);
   const mutable = inPlace(analyzer);
+  // The sequential analyzer's hot path: most decisions come back as a record written straight into bytes.
+  const recorder = recordAnalyzer(analyzer);
+  const rec = new SequentialRecord();
   // Streams by id; strings and numbers apart ("1" and 1 are different streams). Each keeps its JSON id.
   const byString = new Map<string, StreamEntry>();
   const byNumber = new Map<number, StreamEntry>();
@@ -127,7 +132,19 @@ export async function analyzeStream(
   const answer = (id: string | number, t: number | null, batch: AnalysisBatch): void => {
     const e = entry(id);
     let decision: Decision;
-    if (mutable) {
+    if (recorder) {
+      const d = recorder.observeRecord(e.state, batch, rec);
+      if (d === null) {
+        out.bytes(OPEN_ID);
+        out.bytes(e.idJson);
+        out.bytes(T_KEY);
+        if (t === null) out.ascii('null');
+        else out.number(t);
+        writeRecord(out, rec);
+        return;
+      }
+      decision = d;
+    } else if (mutable) {
       // The stream owns its states: update in place (same decisions, no new state per line).
       decision = mutable.observeInPlace(e.state, batch);
     } else {
