@@ -81,6 +81,19 @@ for (let k = -POW_MIN; k <= 330; k++) ROUND_POW.push(10 ** k);
 /** A number rounded for evidence (4 significant digits), keeping JSON small and stable. */
 export function round(x: number): number {
   if (x === 0 || !Number.isFinite(x) || Number.isInteger(x)) return x;
+  // Remembered by argument like pct and num: shares, e-values and bounds come back line after line.
+  const h = slot(x);
+  if (roundKey[h] === x) return roundValue[h]!;
+  const v = roundOf(x);
+  roundKey[h] = x;
+  roundValue[h] = v;
+  return v;
+}
+
+const roundKey = new Float64Array(SLOTS);
+const roundValue = new Float64Array(SLOTS);
+
+function roundOf(x: number): number {
   // Arithmetic rather than toPrecision: this runs for every number of every decision.
   const k = 3 - Math.floor(Math.log10(Math.abs(x)));
   // The same powers `10 ** k` computes, looked up (k is an integer; outside the table, computed).

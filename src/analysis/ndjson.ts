@@ -10,6 +10,14 @@
 /** One line in the common shape. `t` is null when absent. */
 export interface FastLine {
   id: string | number;
+  /**
+   * When set (by the caller), a string id is not decoded: `id` is left as it was, and `idStart`/`idEnd` give its
+   * bytes (between the quotes) and `idHash` a hash of them, so a caller can find the stream without a string.
+   */
+  lazyId?: boolean;
+  idStart?: number;
+  idEnd?: number;
+  idHash?: number;
   t: number | null;
   cr: number;
   ce: number;
@@ -49,19 +57,28 @@ export function parseFast(buf: Buffer, start: number, end: number, into: FastLin
   if (i < 0) return false;
   if (buf[i] === QUOTE) {
     const idStart = ++i;
+    let h = 0x811c9dc5;
     for (; i < end; i++) {
       const c = buf[i]!;
       if (c === QUOTE) break;
       // Escapes, control characters and anything not ASCII: leave them to JSON.parse.
       if (c === BACKSLASH || c < 32 || c > 126) return false;
+      h = Math.imul(h ^ c, 0x01000193);
     }
     if (i >= end) return false;
-    into.id = buf.toString('latin1', idStart, i);
+    if (into.lazyId === true) {
+      into.idStart = idStart;
+      into.idEnd = i;
+      into.idHash = h;
+    } else {
+      into.id = buf.toString('latin1', idStart, i);
+    }
     i++;
   } else {
     i = uint(buf, i, end);
     if (i < 0) return false;
     into.id = value;
+    if (into.lazyId === true) into.idEnd = -1;
   }
   const afterT = expect(buf, i, end, T);
   if (afterT >= 0) {

@@ -262,7 +262,18 @@ export function logBelowEValue(grid: RatioGrid, s: RatioTestState, i: number): n
  * (Infinity when even 1024 stands).
  */
 export function ratioUpperBound(grid: RatioGrid, s: RatioTestState, logThreshold: number): number {
+  const ll = s.ll;
   for (let i = grid.ratios.length - 1; i >= 0; i--) {
+    // Most ratios far above the bound are rejected by a wide margin, which the largest term alone shows: the mean
+    // of exp(ll) over the alternatives is at least exp(max) / count. Only when that lower bound falls short (with
+    // room for rounding) is the mixture computed, so the answer is the one the full computation gives.
+    const alt = grid.below[i]!;
+    if (alt.length > 0) {
+      let max = -Infinity;
+      for (let k = 0; k < alt.length; k++) if (ll[alt[k]!]! > max) max = ll[alt[k]!]!;
+      const low = max - Math.log(alt.length) - ll[i]!;
+      if (low - 1e-9 * (1 + Math.abs(max) + Math.abs(ll[i]!)) >= logThreshold) continue;
+    }
     if (logBelowEValue(grid, s, i) < logThreshold) {
       return i === grid.ratios.length - 1 ? Infinity : grid.ratios[i + 1]!;
     }

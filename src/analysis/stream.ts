@@ -104,7 +104,23 @@ export async function analyzeStream(
   // Streams by id; strings and numbers apart ("1" and 1 are different streams). Each keeps its JSON id.
   const byString = new Map<string, StreamEntry>();
   const byNumber = new Map<number, StreamEntry>();
-  const fast: FastLine = { id: '', t: null, cr: 0, ce: 0, br: 0, be: 0 };
+  const fast: FastLine = {
+    id: '',
+    t: null,
+    cr: 0,
+    ce: 0,
+    br: 0,
+    be: 0,
+    lazyId: true,
+    idStart: 0,
+    idEnd: -1,
+    idHash: 0,
+  };
+  // Streams whose string id was read in place, by a hash of its bytes (chained through `sameHash`): found
+  // without decoding the id into a string per line. The entries are the ones `byString` holds.
+  const byBytes = new Map<number, StreamEntry>();
+  // A scratch batch for lines read in place: the analyzer does not keep batches.
+  const scratch = { t: 0, canary: { requests: 0, errors: 0 }, baseline: { requests: 0, errors: 0 } };
   const out = new LineWriter(BLOCK);
   let lineNo = 0;
   let errors = 0;
@@ -118,7 +134,14 @@ export async function analyzeStream(
     const map = (typeof id === 'string' ? byString : byNumber) as Map<string | number, StreamEntry>;
     let e = map.get(id);
     if (e === undefined) {
-      e = { state: analyzer.initial(), idJson: Buffer.from(JSON.stringify(id), 'utf8'), final: null, finalJson: null };
+      e = {
+        id,
+        state: analyzer.initial(),
+        idJson: Buffer.from(JSON.stringify(id), 'utf8'),
+        final: null,
+        finalJson: null,
+        sameHash: undefined,
+      };
       map.set(id, e);
     }
     return e;
@@ -129,8 +152,25 @@ export async function analyzeStream(
     out.text(JSON.stringify(value) + '\n');
   };
 
-  const answer = (id: string | number, t: number | null, batch: AnalysisBatch): void => {
-    const e = entry(id);
+  /** The stream of the string id `buf[start, end)` (printable ASCII without escapes: its JSON is the quoted bytes). */
+  const entryAt = (buf: Buffer, start: number, end: number, hash: number): StreamEntry => {
+    const n = end - start;
+    let x = byBytes.get(hash);
+    for (; x !== undefined; x = x.sameHash) {
+      const json = x.idJson;
+      if (json.length !== n + 2) continue;
+      let k = 0;
+      while (k < n && json[k + 1] === buf[start + k]) k++;
+      if (k === n) return x;
+    }
+    const e = entry(buf.toString('latin1', start, end));
+    e.sameHash = byBytes.get(hash);
+    byBytes.set(hash, e);
+    return e;
+  };
+
+  const answer = (e: StreamEntry, t: number | null, batch: AnalysisBatch): void => {
+    const id = e.id;
     let decision: Decision;
     if (recorder) {
       const d = recorder.observeRecord(e.state, batch, rec);
@@ -186,11 +226,22 @@ export async function analyzeStream(
     lineNo++;
     if (parseFast(buf, start, end, fast)) {
       const t = fast.t;
-      answer(fast.id, t, {
-        t: t ?? 0,
-        canary: { requests: fast.cr, errors: fast.ce },
-        baseline: { requests: fast.br, errors: fast.be },
-      });
+      const e = fast.idEnd! >= 0 ? entryAt(buf, fast.idStart!, fast.idEnd!, fast.idHash!) : entry(fast.id);
+      if (recorder) {
+        // The record path keeps no reference to the batch: one scratch object serves every line.
+        scratch.t = t ?? 0;
+        scratch.canary.requests = fast.cr;
+        scratch.canary.errors = fast.ce;
+        scratch.baseline.requests = fast.br;
+        scratch.baseline.errors = fast.be;
+        answer(e, t, scratch);
+      } else {
+        answer(e, t, {
+          t: t ?? 0,
+          canary: { requests: fast.cr, errors: fast.ce },
+          baseline: { requests: fast.br, errors: fast.be },
+        });
+      }
     } else {
       handleText(buf.toString('utf8', start, end));
     }
@@ -198,7 +249,7 @@ export async function analyzeStream(
   const handleText = (line: string): void => {
     const parsed = parseLine(line);
     if (typeof parsed === 'string') return errorLine({ line: lineNo, error: `line ${lineNo}: ${parsed}` });
-    answer(parsed.id, parsed.t, parsed.batch);
+    answer(entry(parsed.id), parsed.t, parsed.batch);
   };
 
   // The start of a line whose end has not arrived yet (a long line may span many chunks).
@@ -250,12 +301,16 @@ export async function analyzeStream(
 }
 
 type StreamEntry = {
+  /** The id as read (a string or a number). */
+  id: string | number;
   state: unknown;
   /** The id as JSON, in UTF-8. */
   idJson: Uint8Array;
   /** The stream's final decision (a rollback) and its output after `"t":…`. */
   final: Decision | null;
   finalJson: Uint8Array | null;
+  /** The next stream whose id bytes have the same hash. */
+  sameHash: StreamEntry | undefined;
 };
 
 type Parsed = { id: string | number; t: number | null; batch: AnalysisBatch };
