@@ -1,68 +1,14 @@
-import type { AnalysisBatch, CountsDelta, Decision } from '../core/measurement.js';
-import { ConfigError, type ConfigIssue } from '../errors.js';
+import type { AnalysisBatch, Decision } from '../core/measurement.js';
+import { parseLine } from './parse-line.js';
 import { inPlace } from './in-place.js';
 import { createAnalyzer } from './index.js';
 import { parseFast, type FastLine } from './ndjson.js';
 import { LineWriter } from './ndjson-writer.js';
 import { writeRecord } from './record-writer.js';
 import { recordAnalyzer, SequentialRecord } from './sequential-record.js';
-import { resolveOptions, type AnalyzerOptions } from './options.js';
+import type { AnalyzerOptions } from './options.js';
 
-/** Flags of `chimera analyze` as commander hands them over (strings). */
-export interface AnalyzeFlags {
-  alpha?: string;
-  mode?: string;
-  maxErrorRate?: string;
-  maxP99Latency?: string;
-  tolerance?: string;
-  minRequests?: string;
-}
-
-/**
- * Analyzer options from CLI flags; a bad flag is a ConfigError naming it (exit 2), before any input is read.
- * `--max-error-rate` takes a fraction (0.05) or a percentage (5%).
- */
-export function optionsFromFlags(flags: AnalyzeFlags): AnalyzerOptions {
-  const issues: ConfigIssue[] = [];
-  const number = (flag: string, text: string | undefined, percentAllowed = false): number | undefined => {
-    if (text === undefined) return undefined;
-    const m = /^\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*(%?)\s*$/i.exec(text);
-    if (!m || (m[2] && !percentAllowed)) {
-      issues.push({
-        path: flag,
-        message: `expected a number${percentAllowed ? ' or a percentage' : ''}, got '${text}'`,
-      });
-      return undefined;
-    }
-    return m[2] ? Number(m[1]) / 100 : Number(m[1]);
-  };
-  const partial: Partial<AnalyzerOptions> = {
-    alpha: number('--alpha', flags.alpha),
-    tolerance: number('--tolerance', flags.tolerance),
-    minRequests: number('--min-requests', flags.minRequests),
-    thresholds: {
-      maxErrorRate: number('--max-error-rate', flags.maxErrorRate, true),
-      maxP99LatencyMs: number('--max-p99-latency', flags.maxP99Latency),
-    },
-  };
-  if (flags.mode !== undefined) partial.mode = flags.mode as AnalyzerOptions['mode'];
-  if (issues.length > 0) throw new ConfigError('invalid options for chimera analyze', issues);
-  try {
-    return resolveOptions(partial);
-  } catch (err) {
-    // Name the flags, not the option fields.
-    if (err instanceof ConfigError) {
-      const flagOf: Record<string, string> = {
-        'thresholds.maxErrorRate': '--max-error-rate',
-        'thresholds.maxP99LatencyMs': '--max-p99-latency',
-        minRequests: '--min-requests',
-      };
-      const renamed = err.issues.map((i) => ({ ...i, path: flagOf[i.path] ?? `--${i.path}` }));
-      throw new ConfigError('invalid options for chimera analyze', renamed);
-    }
-    throw err;
-  }
-}
+export { optionsFromFlags, type AnalyzeFlags } from './analyze-flags.js';
 
 /** A reader of text chunks and a writer of text; Node streams fit, and so do test doubles. */
 export interface LineSource {
@@ -312,25 +258,3 @@ type StreamEntry = {
   /** The next stream whose id bytes have the same hash. */
   sameHash: StreamEntry | undefined;
 };
-
-type Parsed = { id: string | number; t: number | null; batch: AnalysisBatch };
-
-function parseLine(line: string): Parsed | string {
-  const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-  if (text.trim() === '') return 'empty line';
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (err) {
-    return `not JSON (${err instanceof Error ? err.message : String(err)})`;
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'expected a JSON object';
-  const o = v as Record<string, unknown>;
-  if (typeof o.id !== 'string' && typeof o.id !== 'number') return 'missing "id" (a string naming the stream)';
-  if (o.t !== undefined && (typeof o.t !== 'number' || !Number.isFinite(o.t))) return '"t" must be a number of seconds';
-  for (const side of ['canary', 'baseline'] as const) {
-    if (typeof o[side] !== 'object' || o[side] === null) return `missing "${side}" ({"requests":…,"errors":…})`;
-  }
-  const t = typeof o.t === 'number' ? o.t : null;
-  return { id: o.id, t, batch: { t: t ?? 0, canary: o.canary as CountsDelta, baseline: o.baseline as CountsDelta } };
-}
