@@ -35,6 +35,21 @@ describe('a pause for a metrics outage ends by itself', () => {
     expect(h.state.stepIndex).toBe(1);
   });
 
+  it('never advances or promotes in the same transition as the resume, even when the step is already satisfied', () => {
+    // Found by the property test: no minimum time, one step; the returning reading would complete it at once.
+    const h = new EngineHarness({ analyzer: constantAnalyzer('healthy'), plan: { steps: [10], stepIntervalMs: 0 } });
+    h.toProgressing();
+    for (let i = 0; i < 3; i++) h.failRead('error', 1_000);
+    expect(h.phase).toBe('paused');
+    const t = h.traffic([200, 0], undefined, 1_000);
+    expect(h.phase).toBe('progressing');
+    expect(t.log.at(-1)!.type).toBe('resumed');
+    expect(t.effects.filter((e) => e.type === 'promote' || e.type === 'set-weight')).toEqual([]);
+    // The next reading judges the step, from a recorded progressing state.
+    h.traffic([200, 0], undefined, 1_000);
+    expect(h.phase).toBe('promoting');
+  });
+
   it('a rollback verdict on the returning reading wins over resuming', () => {
     const h = outage(scriptedAnalyzer(['healthy', 'rollback']));
     h.traffic([20, 10]);

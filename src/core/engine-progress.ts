@@ -25,7 +25,9 @@ export function onMeasurement(d: Draft, m: Measurement, analyzer: Analyzer): voi
     const kind = m.phase === 'no-data' ? 'no data' : 'metrics error';
     metricFailure(d, `${kind}: ${oneLine(String(m.reason), 200)}`);
   }
-  resumeAfterOutage(d);
+  // A resume is a transition of its own: the step is judged from the next reading on, so an advance or a promotion
+  // always follows a recorded progressing state (never straight out of a pause).
+  if (resumeAfterOutage(d)) return;
   if (d.phase === 'progressing') evaluateStep(d);
 }
 
@@ -33,9 +35,9 @@ export function onMeasurement(d: Draft, m: Measurement, analyzer: Analyzer): voi
  * A pause the engine made for a metrics outage ends by itself with the first usable reading (a rollback verdict
  * on that reading has already won). A pause a person made, or made into theirs (`pause` while auto-paused), stays.
  */
-function resumeAfterOutage(d: Draft): void {
+function resumeAfterOutage(d: Draft): boolean {
   const s = d.state;
-  if (s.phase !== 'paused' || s.pauseCause !== 'metrics' || s.analysis.consecutiveMetricFailures > 0) return;
+  if (s.phase !== 'paused' || s.pauseCause !== 'metrics' || s.analysis.consecutiveMetricFailures > 0) return false;
   d.moveTo(
     s.pausedFrom ?? 'progressing',
     'resumed',
@@ -45,6 +47,7 @@ function resumeAfterOutage(d: Draft): void {
     { pausedFrom: undefined, pauseCause: undefined, stepStartedAt: d.now },
   );
   rerunGate(d);
+  return true;
 }
 
 /** Advancing and the step deadline, evaluated on every measurement and tick while progressing. */
