@@ -154,7 +154,7 @@ describe.skipIf(!chromiumPath)('dashboard in chromium', () => {
     await expect.poll(async () => editor.inputValue(), { timeout: 30_000 }).toContain('kind: Canary');
     await page.getByTestId('validation').getByText('valid').waitFor();
     const yaml = await editor.inputValue();
-    const broken = yaml.replace('steps: [20, 50, 80]', 'steps: [80, 50]');
+    const broken = yaml.replace('steps: [10, 25, 50]', 'steps: [80, 50]');
     expect(broken).not.toBe(yaml);
     await editor.fill(broken);
     const line = broken.split('\n').findIndex((l) => l.includes('steps: [80, 50]')) + 1;

@@ -46,7 +46,7 @@ describe('bad input to chimera run and the steering commands', () => {
   });
 
   it('a weight outside 0–100', async () => {
-    const ws = await edited(['steps: [10, 30, 60]', 'steps: [10, 30, 160]']);
+    const ws = await edited(['steps: [10, 30, 50]', 'steps: [10, 30, 160]']);
     const res = await runCli(['run', '-f', ws.spec, '--data-dir', ws.dataDir]);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/spec\.strategy\.steps\[2\]/);

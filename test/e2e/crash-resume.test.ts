@@ -24,7 +24,9 @@ describe('controller crash and resume', () => {
 
   it('resumes from the recorded step after kill -9, losing no event', async () => {
     ws = await workspace({
-      strategy: '    steps: [20, 40, 60, 80]\n    interval: 3s\n    minRequests: 20\n    stepDeadline: 90s',
+      // Steps up to half the traffic: above it each canary instance serves more than a stable one and, on a
+      // CPU-starved machine, looks slower for a reason that is not in the release (seen in CI: a latency rollback).
+      strategy: '    steps: [10, 20, 35, 50]\n    interval: 3s\n    minRequests: 20\n    stepDeadline: 90s',
     });
     const first = spawnCli(['run', '-f', ws.spec, '--data-dir', ws.dataDir, '--json']);
     const exited = new Promise((r) => first.on('exit', r));

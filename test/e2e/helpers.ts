@@ -72,7 +72,7 @@ ${opts.platformExtra ?? ''}
   router: { kind: builtin-proxy, listen: "127.0.0.1:${listen}", admin: "127.0.0.1:${admin}" }
   metrics: { kind: builtin-proxy }
   strategy:
-${opts.strategy ?? '    steps: [10, 30, 60]\n    interval: 2s\n    minRequests: 20\n    stepDeadline: 60s'}
+${opts.strategy ?? '    steps: [10, 30, 50]\n    interval: 2s\n    minRequests: 20\n    stepDeadline: 60s'}
   analysis:
     mode: sequential
     interval: 500ms
