@@ -1,20 +1,10 @@
 import type { Pool, PoolClient } from 'pg';
-import type { LogEntry, Phase, RolloutState } from '../../core/rollout.js';
+import type { LogEntry, RolloutState } from '../../core/rollout.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { RolloutFilter, Store, StoredEvent } from '../../ports/store.js';
 import { toChimeraError, type PgTarget } from './errors.js';
-
-interface EventRow {
-  rollout_id: string;
-  seq: number;
-  type: string;
-  from_phase: string | null;
-  to_phase: string | null;
-  reason: string;
-  data: string;
-  at: number;
-}
+import { toStoredEvent, type EventRow } from '../event-row.js';
 
 /**
  * The shared store: the same contract as the SQLite one on a Postgres database, so several Chimera replicas
@@ -228,18 +218,4 @@ async function append(c: PoolClient, rolloutId: string, lastSeq: number, log: Lo
       ],
     );
   }
-}
-
-function toStoredEvent(row: EventRow): StoredEvent {
-  const event: StoredEvent = {
-    rolloutId: row.rollout_id,
-    seq: row.seq,
-    type: row.type,
-    reason: row.reason,
-    data: JSON.parse(row.data) as StoredEvent['data'],
-    at: row.at,
-  };
-  if (row.from_phase !== null) event.from = row.from_phase as Phase;
-  if (row.to_phase !== null) event.to = row.to_phase as Phase;
-  return event;
 }

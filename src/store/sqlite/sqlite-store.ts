@@ -1,22 +1,12 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { LogEntry, Phase, RolloutState } from '../../core/rollout.js';
+import type { LogEntry, RolloutState } from '../../core/rollout.js';
 import { ConflictError, NotFoundError, ProviderError } from '../../errors.js';
 import type { RolloutFilter, Store, StoredEvent } from '../../ports/store.js';
 import { migrate } from './migrations.js';
+import { toStoredEvent, type EventRow } from '../event-row.js';
 
 interface RolloutRow {
   state: string;
-}
-
-interface EventRow {
-  rollout_id: string;
-  seq: number;
-  type: string;
-  from_phase: string | null;
-  to_phase: string | null;
-  reason: string;
-  data: string;
-  at: number;
 }
 
 /** How long a writer waits for another process's write lock before giving up (SQLITE_BUSY). */
@@ -221,18 +211,4 @@ function rolloutParams(state: RolloutState): Record<string, unknown> {
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
   };
-}
-
-function toStoredEvent(row: EventRow): StoredEvent {
-  const event: StoredEvent = {
-    rolloutId: row.rollout_id,
-    seq: row.seq,
-    type: row.type,
-    reason: row.reason,
-    data: JSON.parse(row.data) as StoredEvent['data'],
-    at: row.at,
-  };
-  if (row.from_phase !== null) event.from = row.from_phase as Phase;
-  if (row.to_phase !== null) event.to = row.to_phase as Phase;
-  return event;
 }
