@@ -49,7 +49,9 @@ describe('sequential latency test', () => {
     const d = run(1, 60, 2000);
     const last = d[d.length - 1]!;
     expect(last.verdict).toBe('rollback');
-    expect(last.reason).toMatch(/canary is slower than baseline: \d+\/\d+ = .* of canary requests over 160ms/);
+    expect(last.reason).toMatch(
+      /canary is slower than baseline beyond the tolerance: \d+\/\d+ = .* of canary requests over 160ms .*\(allowed: 1\.2 × baseline\)/,
+    );
     expect(last.evidence.slowThresholdMs).toBe(160);
   });
 
@@ -59,6 +61,39 @@ describe('sequential latency test', () => {
       expect(d.some((x) => x.verdict === 'rollback')).toBe(false);
       expect(d[d.length - 1]!.verdict).toBe('healthy');
     }
+  });
+
+  it('rolls back a tail longer than the tolerance allows, and never one within it', () => {
+    // Canary mean 36 ms vs 30: past the 160 ms threshold 1.17 % of canary requests vs 0.48 % of baseline ones,
+    // 2.4 times the baseline's share. Allowed no excess (latencyTolerance 0) it is rolled back; allowed 3 times
+    // (latencyTolerance 2), however long it runs, never: it is then "healthy".
+    const strict = [0, 1, 2, 3, 4].map((seed) => run(300 + seed, 36, 4000, { latencyTolerance: 0 }));
+    // Where 200 baseline requests put the threshold a bucket high (320 ms) the shares are tiny and the 1-point
+    // absolute slack calls the canary healthy: that known cost is measured in docs/analysis.md, not tested here.
+    const at160 = strict.filter((d) => d[d.length - 1]!.evidence.slowThresholdMs === 160);
+    expect(at160.length).toBeGreaterThanOrEqual(4);
+    for (const d of at160) expect(d[d.length - 1]!.verdict).toBe('rollback');
+    for (let seed = 0; seed < 5; seed++) {
+      const d = run(300 + seed, 36, 4000, { latencyTolerance: 2 });
+      expect(d.some((x) => x.verdict === 'rollback')).toBe(false);
+      expect(d[d.length - 1]!.verdict).toBe('healthy');
+    }
+  });
+
+  it('starts the analysis again from a state saved with other grids, rather than misreading it', () => {
+    const a = createAnalyzer({});
+    const r = rng(5);
+    let state = a.initial();
+    for (let t = 0; t < 5; t++)
+      state = a.observe(state, { t, canary: version(r, 10, 30), baseline: version(r, 90, 30) }).state;
+    const saved = state as { errors: { ll: number[] }; canary: { requests: number } };
+    expect(saved.canary.requests).toBe(50);
+    saved.errors.ll = saved.errors.ll.slice(0, 10);
+    const next = a.observe(state, { t: 5, canary: version(r, 10, 30), baseline: version(r, 90, 30) });
+    const fresh = next.state as { errors: { ll: number[] }; canary: { requests: number } };
+    expect(fresh.canary.requests).toBe(10);
+    expect(fresh.errors.ll.every((x) => Number.isFinite(x))).toBe(true);
+    expect(next.decision.verdict).not.toBe('rollback');
   });
 
   it('applies maxP99Latency as a hard guard, shown by a bound rather than one slow interval', () => {

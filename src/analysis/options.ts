@@ -23,7 +23,10 @@ export interface AnalyzerOptions {
    * reachable in minutes and still far below any threshold users set.
    */
   absoluteTolerance: number;
-  /** Relative margin on the share of slow requests (slower than the baseline's p99) for "healthy". */
+  /**
+   * Relative margin on the share of slow requests (slower than the baseline's p99): the null ratio of the latency
+   * test's rollback and the limit of its "healthy".
+   */
   latencyTolerance: number;
   thresholds: Thresholds;
   /** Canary requests needed before any verdict but rollback; fewer is "inconclusive". */

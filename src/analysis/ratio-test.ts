@@ -8,7 +8,8 @@ import { logMeanExp } from './math.js';
  * cycle, an incident) moves both rates. Under a rate ratio ρ the probability is q(ρ) = ρπ / (ρπ + 1 − π). The state
  * keeps, for a fixed grid of ratios, the log-likelihood of everything seen so far; a mixture of likelihood ratios
  * against ρ = 1 is an e-value (a nonnegative supermartingale under "canary no worse"), so by Ville's inequality it
- * crosses 1/alpha with probability at most alpha however often it is looked at.
+ * crosses 1/alpha with probability at most alpha however often it is looked at. The slow-request test mixes against
+ * ρ0 = 1 + latencyTolerance instead ("canary no worse than the tolerance allows"; see {@link makeGrid}).
  *
  * The same likelihoods give an anytime-valid upper confidence bound on ρ (each grid ratio ρ0 is tested against the
  * ratios below it), which is how "healthy" is shown.
@@ -36,17 +37,22 @@ export interface RatioTestState {
   logTolerance: number;
 }
 
-/** The grid and which grid points each e-value mixes over; built once per analyzer. */
+/** The grid and which grid points each e-value mixes over; built once per test of an analyzer. */
 export interface RatioGrid {
   ratios: number[];
   logRatios: number[];
-  /** Index of ρ = 1. */
-  one: number;
-  /** Alternatives of the rollback mixture ({@link ROLLBACK_RATIOS}) and ln of their weights. */
+  /**
+   * Index of the null ratio ρ0 the rollback e-value tests against: "the canary's rate is at most ρ0 × the
+   * baseline's". 1 for errors; 1 + latencyTolerance for slow requests.
+   */
+  nullIndex: number;
+  /** Alternatives of the rollback mixture ({@link ROLLBACK_RATIOS} × ρ0) and ln of their weights. */
   rollback: number[];
   rollbackLogWeights: number[];
   /** For each grid index, the alternatives below it that test "ρ ≥ ratios[i]". */
   below: number[][];
+  /** The logarithms of the last share seen on this grid (see {@link shareTerms}); a cache, not state. */
+  terms: ShareTerms;
 }
 
 /**
@@ -76,24 +82,32 @@ export const ROLLBACK_RATIOS = [3, 6, 12, 30, 100, 1000];
 export const ROLLBACK_WEIGHTS = [0.13, 0.13, 0.13, 0.13, 0.13, 0.35];
 
 /**
- * Grid of ratios 2^(k/2) from 1/8 to 1024, the rollback alternatives, and any extra ratios (the tolerances) that
- * must be tested exactly.
+ * Grid of ratios 2^(k/2) from 1/8 to 1024, the null ratio ρ0 and the rollback alternatives scaled by it, and any
+ * extra ratios (the tolerances) that must be tested exactly.
+ *
+ * Why the alternatives scale with ρ0: the rollback e-value then sees a canary k times past the null exactly as
+ * the errors' test (ρ0 = 1) sees a canary k times worse, so its delays and its validity carry over. Valid under
+ * every ρ ≤ ρ0: the likelihood ratio of a larger ratio against ρ0 is a supermartingale for all of them.
  */
-export function makeGrid(extra: number[] = []): RatioGrid {
+export function makeGrid(extra: number[] = [], nullRatio = 1): RatioGrid {
+  if (!(nullRatio >= 1) || !Number.isFinite(nullRatio)) throw new RangeError(`null ratio ${nullRatio} is not ≥ 1`);
+  const alternatives = ROLLBACK_RATIOS.map((r) => r * nullRatio);
   const set = new Set<number>();
   for (let k = -6; k <= 20; k++) set.add(2 ** (k / 2));
-  for (const r of [...ROLLBACK_RATIOS, ...extra]) if (![...set].some((s) => Math.abs(s - r) < 1e-9)) set.add(r);
+  for (const r of [nullRatio, ...alternatives, ...extra]) {
+    if (![...set].some((s) => Math.abs(s - r) < 1e-9)) set.add(r);
+  }
   const ratios = [...set].sort((a, b) => a - b);
   const index = (r: number): number => ratios.findIndex((s) => Math.abs(s - r) < 1e-9);
-  const rollback = ROLLBACK_RATIOS.map(index);
   const below = ratios.map((r0) => ratios.flatMap((r, j) => (r <= r0 / 1.2 && r >= r0 / 8 ? [j] : [])));
   return {
     ratios,
     logRatios: ratios.map(Math.log),
-    one: index(1),
-    rollback,
+    nullIndex: index(nullRatio),
+    rollback: alternatives.map(index),
     rollbackLogWeights: ROLLBACK_WEIGHTS.map(Math.log),
     below,
+    terms: { share: NaN, logShare: 0, logRest: 0, logMix: new Float64Array(0) },
   };
 }
 
@@ -220,7 +234,6 @@ function foldRatioTest(
 
 /** The logarithms a batch's update needs that depend only on the grid and the share. */
 interface ShareTerms {
-  grid: RatioGrid | null;
   share: number;
   logShare: number;
   logRest: number;
@@ -228,19 +241,17 @@ interface ShareTerms {
   logMix: Float64Array;
 }
 
-// The terms of the last share seen: streams at a steady weight (and streams at the same weight) keep measuring the
-// same share, and then the ~35 logarithms per update are the same numbers.
-let lastTerms: ShareTerms = { grid: null, share: NaN, logShare: 0, logRest: 0, logMix: new Float64Array(0) };
-
+// The grid keeps the terms of the last share seen on it: streams at a steady weight (and streams at the same
+// weight) keep measuring the same share, and then the ~35 logarithms per update are the same numbers.
 function shareTerms(grid: RatioGrid, share: number): ShareTerms {
-  if (lastTerms.share === share && lastTerms.grid === grid) return lastTerms;
+  if (grid.terms.share === share) return grid.terms;
   const logMix = new Float64Array(grid.ratios.length);
   for (let j = 0; j < logMix.length; j++) logMix[j] = Math.log(grid.ratios[j]! * share + 1 - share);
-  lastTerms = { grid, share, logShare: Math.log(share), logRest: Math.log(1 - share), logMix };
-  return lastTerms;
+  grid.terms = { share, logShare: Math.log(share), logRest: Math.log(1 - share), logMix };
+  return grid.terms;
 }
 
-/** ln of the rollback e-value: the weighted mixture of the rollback ratios against ρ = 1. */
+/** ln of the rollback e-value: the weighted mixture of the rollback ratios against the null ratio ρ0. */
 export function logRollbackEValue(grid: RatioGrid, s: RatioTestState): number {
   let max = -Infinity;
   for (let k = 0; k < grid.rollback.length; k++)
@@ -248,7 +259,7 @@ export function logRollbackEValue(grid: RatioGrid, s: RatioTestState): number {
   let sum = 0;
   for (let k = 0; k < grid.rollback.length; k++)
     sum += Math.exp(s.ll[grid.rollback[k]!]! + grid.rollbackLogWeights[k]! - max);
-  return max + Math.log(sum) - s.ll[grid.one]!;
+  return max + Math.log(sum) - s.ll[grid.nullIndex]!;
 }
 
 /** ln of the e-value against "ρ ≥ ratios[i]" (mixing the ratios below it). */

@@ -55,27 +55,53 @@ const ALPHA_LATENCY = 0.1;
 export function createSequentialAnalyzer(
   o: AnalyzerOptions,
 ): InPlaceAnalyzer<SequentialState> & RecordAnalyzer<SequentialState> {
-  const grid = makeGrid([1 + o.tolerance, 1 + o.latencyTolerance]);
+  // Errors roll back on evidence against "canary no worse" (ρ0 = 1): any excess error is a fault. Slow requests
+  // roll back on evidence against "no more than 1 + latencyTolerance times the baseline's share": a tail that
+  // is only as much slower as the user allows is no fault, however much traffic shows it (the e-value against
+  // ρ0 = 1 rolled such canaries back, a lower-traffic version's tail being a little longer on a busy host).
+  const grid = makeGrid([1 + o.tolerance]);
+  const latencyGrid = makeGrid([], 1 + o.latencyTolerance);
   const logT = Math.log(1 / o.alpha);
   const errorsReadout: RatioReadout = { toleranceIndex: gridIndex(grid, 1 + o.tolerance), logThreshold: logT };
-  const latencyReadout: RatioReadout = { toleranceIndex: gridIndex(grid, 1 + o.latencyTolerance), logThreshold: logT };
+  const latencyReadout: RatioReadout = {
+    toleranceIndex: gridIndex(latencyGrid, 1 + o.latencyTolerance),
+    logThreshold: logT,
+  };
   // The error test's level, for a stream without [0] and with [1] a latency test: computed once, read every batch.
   const errorLevels = [false, true].map((withLatency) => {
     const alphaErrors = o.alpha * (1 - ALPHA_GUARDS - (withLatency ? ALPHA_LATENCY : 0));
     return { rounded: round(1 / alphaErrors), log: Math.log(1 / alphaErrors), text: num(1 / alphaErrors) };
   });
 
+  function initial(): SequentialState {
+    return {
+      v: 1,
+      canary: { requests: 0, errors: 0 },
+      baseline: { requests: 0, errors: 0 },
+      errors: initialRatioTest(grid),
+      latency: null,
+      guards: initialGuards(),
+      final: null,
+    };
+  }
+
   function observe(s: SequentialState, batch: AnalysisBatch): { state: SequentialState; decision: Decision } {
     if (s.final) return { state: s, decision: s.final };
     const problem = batchProblem(batch);
     if (problem) return { state: s, decision: invalid(problem) };
+    // A state saved by a Chimera whose grids differed (an upgrade in the middle of a step) holds likelihoods of
+    // other ratios: its evidence cannot be carried over, so the step's analysis starts again.
+    const fits =
+      s.errors.ll.length === grid.ratios.length &&
+      (!s.latency || s.latency.test.ll.length === latencyGrid.ratios.length);
+    const from = fits ? s : initial();
     const next: SequentialState = {
       v: 1,
-      canary: { requests: s.canary.requests, errors: s.canary.errors },
-      baseline: { requests: s.baseline.requests, errors: s.baseline.errors },
-      errors: s.errors,
-      latency: s.latency,
-      guards: s.guards,
+      canary: { requests: from.canary.requests, errors: from.canary.errors },
+      baseline: { requests: from.baseline.requests, errors: from.baseline.errors },
+      errors: from.errors,
+      latency: from.latency,
+      guards: from.guards,
       final: null,
     };
     return { state: next, decision: fold(next, batch, false) };
@@ -165,9 +191,9 @@ export function createSequentialAnalyzer(
     const b = batch.baseline;
     let latency = next.latency;
     if (latency === null && c.requests + b.requests > 0) {
-      latency = c.latency && b.latency ? initialLatencyTest(grid) : false;
+      latency = c.latency && b.latency ? initialLatencyTest(latencyGrid) : false;
     }
-    if (latency) latency = updateLatencyTest(grid, latencyReadout, latency, batch, o.latencyQuantile);
+    if (latency) latency = updateLatencyTest(latencyGrid, latencyReadout, latency, batch, o.latencyQuantile);
     const level = errorLevels[latency ? 1 : 0]!;
     const g = checkGuards(o.thresholds, next.guards, batch, o.alpha * ALPHA_GUARDS);
     next.canary.requests += c.requests;
@@ -222,8 +248,9 @@ export function createSequentialAnalyzer(
     if (latency && lat?.rollback) {
       return done(
         'rollback',
-        `canary is slower than baseline: ${rate(latency.canarySlow, latency.canaryN)} of canary requests over ` +
-          `${latency.thresholdMs}ms vs ${rate(latency.baselineSlow, latency.baselineN)} of baseline; ` +
+        `canary is slower than baseline beyond the tolerance: ${rate(latency.canarySlow, latency.canaryN)} of ` +
+          `canary requests over ${latency.thresholdMs}ms vs ${rate(latency.baselineSlow, latency.baselineN)} of ` +
+          `baseline (allowed: ${num(1 + o.latencyTolerance)} × baseline); ` +
           `e-value ${num(Math.exp(lat.logE))} ≥ ${num(1 / (o.alpha * ALPHA_LATENCY))}`,
       );
     }
@@ -260,15 +287,7 @@ export function createSequentialAnalyzer(
 
   return {
     kind: 'sequential',
-    initial: () => ({
-      v: 1,
-      canary: { requests: 0, errors: 0 },
-      baseline: { requests: 0, errors: 0 },
-      errors: initialRatioTest(grid),
-      latency: null,
-      guards: initialGuards(),
-      final: null,
-    }),
+    initial,
     observe,
     observeInPlace,
     observeRecord,

@@ -21,7 +21,10 @@ export const analysisConfig = z.strictObject({
    * within 50 % of another before hundreds of errors, so "healthy" means rate ≤ baseline × (1 + tolerance) + this.
    */
   absoluteTolerance: percent({ max: 50 }).prefault('0.2%'),
-  /** Relative margin on latency: canary latency up to baseline × (1 + latencyTolerance) counts as healthy. */
+  /**
+   * Relative margin on the tail: the canary's share of requests slower than the baseline's p99 bucket may be up
+   * to (1 + latencyTolerance) × the baseline's. Within it a canary is never rolled back for latency.
+   */
   latencyTolerance: z.number().min(0).max(100).default(0.2),
   /** Hard limits on the canary, applied in every mode. */
   thresholds: z

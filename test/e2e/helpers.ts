@@ -77,8 +77,10 @@ ${opts.strategy ?? '    steps: [10, 30, 50]\n    interval: 2s\n    minRequests: 
     mode: sequential
     interval: 500ms
     # Generous margins: these tests are about the controller, and must reach "healthy" quickly on a busy machine.
+    # On a CPU-starved host the version serving fewer requests per process has the longer tail (it waits more
+    # often to be scheduled): CI saw 2.8 times the baseline's share of requests over 10 ms on a healthy canary.
     absoluteTolerance: 2%
-    latencyTolerance: 1
+    latencyTolerance: 2
     onInconclusive: rollback
 `;
   const file = join(dir, 'chimera.yaml');
