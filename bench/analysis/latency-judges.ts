@@ -1,5 +1,5 @@
 import { histogramQuantile } from '../../src/analysis/latency.js';
-import { LATENCY_ABSOLUTE_TOLERANCE, readLatencyTest, type LatencyTestState } from '../../src/analysis/latency-test.js';
+import { readLatencyTest, type LatencyTestState } from '../../src/analysis/latency-test.js';
 import { rateShownBelow } from '../../src/analysis/math.js';
 import { mannWhitneyGreater } from '../../src/analysis/mann-whitney.js';
 import { resolveOptions, type AnalyzerOptions } from '../../src/analysis/options.js';
@@ -39,11 +39,12 @@ export function oursLatency(
       alphaRollback: o.alpha * LATENCY_ALPHA_SHARE,
       alpha: o.alpha,
       tolerance: o.latencyTolerance,
+      absoluteTolerance: o.latencyAbsoluteTolerance,
     });
     if (!tightSlack || !read.healthy || lat.test.logTolerance >= Math.log(1 / o.alpha)) return read.healthy;
     // The proposal measured beside the default: the absolute slack is at most the baseline's own slow share.
     const base = lat.baselineN > 0 ? lat.baselineSlow / lat.baselineN : 1;
-    const limit = (1 + o.latencyTolerance) * base + Math.min(LATENCY_ABSOLUTE_TOLERANCE, base);
+    const limit = (1 + o.latencyTolerance) * base + Math.min(o.latencyAbsoluteTolerance, base);
     return rateShownBelow(lat.canarySlow, lat.canaryN, limit, o.alpha);
   };
   return {

@@ -29,8 +29,6 @@ export interface LatencyTestState {
 
 /** Baseline observations needed before its p99 bucket is trusted as the threshold. */
 export const MIN_BASELINE_FOR_THRESHOLD = 200;
-/** Absolute slack on the slow share for "healthy", as `absoluteTolerance` is for errors. */
-export const LATENCY_ABSOLUTE_TOLERANCE = 0.01;
 
 export function initialLatencyTest(grid: RatioGrid): LatencyTestState {
   return {
@@ -91,13 +89,13 @@ export interface LatencyReading {
 /** Where the latency test stands: rollback at e ≥ 1/alphaRollback; healthy when the slow share is bounded. */
 export function readLatencyTest(
   s: LatencyTestState,
-  o: { alphaRollback: number; alpha: number; tolerance: number },
+  o: { alphaRollback: number; alpha: number; tolerance: number; absoluteTolerance: number },
 ): LatencyReading {
   const logE = s.test.logE;
   let healthy = false;
   if (s.thresholdMs !== null && s.canaryN > 0) {
     const baseShare = s.baselineN > 0 ? s.baselineSlow / s.baselineN : 1;
-    const limit = (1 + o.tolerance) * baseShare + LATENCY_ABSOLUTE_TOLERANCE;
+    const limit = (1 + o.tolerance) * baseShare + o.absoluteTolerance;
     healthy = s.test.logTolerance >= Math.log(1 / o.alpha) || rateShownBelow(s.canarySlow, s.canaryN, limit, o.alpha);
   }
   return { logE, rollback: logE >= Math.log(1 / o.alphaRollback), healthy };

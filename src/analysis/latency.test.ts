@@ -80,6 +80,18 @@ describe('sequential latency test', () => {
     }
   });
 
+  it('calls an equally fast canary healthy sooner with the default 1-point slack than with none', () => {
+    const firstHealthy = (d: Decision[]): number => d.findIndex((x) => x.verdict === 'healthy');
+    for (let seed = 0; seed < 5; seed++) {
+      const slack = run(400 + seed, 30, 3000);
+      const none = run(400 + seed, 30, 3000, { latencyAbsoluteTolerance: 0 });
+      expect(slack.some((x) => x.verdict === 'rollback') || none.some((x) => x.verdict === 'rollback')).toBe(false);
+      expect(firstHealthy(slack)).toBeGreaterThan(0);
+      // Without slack, "within 1.2 × the baseline's 0.48 %" must be shown on the slow counts themselves.
+      expect(firstHealthy(none) === -1 || firstHealthy(none) > firstHealthy(slack)).toBe(true);
+    }
+  });
+
   it('starts the analysis again from a state saved with other grids, rather than misreading it', () => {
     const a = createAnalyzer({});
     const r = rng(5);

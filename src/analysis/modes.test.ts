@@ -75,11 +75,16 @@ describe('options', () => {
   it('fills defaults and reports every bad field at once', () => {
     expect(resolveOptions({}).alpha).toBe(0.01);
     try {
-      resolveOptions({ alpha: 0, tolerance: -1, thresholds: { maxErrorRate: 5 } });
+      resolveOptions({ alpha: 0, tolerance: -1, latencyAbsoluteTolerance: 0.6, thresholds: { maxErrorRate: 5 } });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError).issues.map((i) => i.path)).toEqual(['alpha', 'tolerance', 'thresholds.maxErrorRate']);
+      expect((err as ConfigError).issues.map((i) => i.path)).toEqual([
+        'alpha',
+        'tolerance',
+        'latencyAbsoluteTolerance',
+        'thresholds.maxErrorRate',
+      ]);
     }
   });
 
@@ -89,12 +94,14 @@ describe('options', () => {
       alpha: 0.05,
       tolerance: 1,
       latencyTolerance: 0.3,
+      latencyAbsoluteTolerance: 0.5,
       thresholds: { maxErrorRate: 2, maxP99Latency: 800 },
     });
     expect(o).toMatchObject({
       alpha: 0.05,
       tolerance: 1,
       latencyTolerance: 0.3,
+      latencyAbsoluteTolerance: 0.005,
       thresholds: { maxErrorRate: 0.02, maxP99LatencyMs: 800 },
     });
   });

@@ -28,6 +28,12 @@ export interface AnalyzerOptions {
    * test's rollback and the limit of its "healthy".
    */
   latencyTolerance: number;
+  /**
+   * Absolute margin on the slow share for "healthy" (fraction): the canary's share may be shown up to baseline
+   * share × (1 + latencyTolerance) + this. Like `absoluteTolerance` for errors: a 1 % tail cannot be shown within
+   * 20 % of another quickly, so without it a healthy canary waits long (docs/analysis.md measures the trade-off).
+   */
+  latencyAbsoluteTolerance: number;
   thresholds: Thresholds;
   /** Canary requests needed before any verdict but rollback; fewer is "inconclusive". */
   minRequests: number;
@@ -43,6 +49,7 @@ export const DEFAULT_OPTIONS: AnalyzerOptions = {
   tolerance: 0.5,
   absoluteTolerance: 0.002,
   latencyTolerance: 0.2,
+  latencyAbsoluteTolerance: 0.01,
   thresholds: {},
   minRequests: 50,
   compareWindow: 12,
@@ -72,6 +79,12 @@ export function resolveOptions(input: Partial<AnalyzerOptions> = {}): AnalyzerOp
     ['tolerance', o.tolerance, (v) => v >= 0 && v <= 100, 'must be between 0 and 100'],
     ['absoluteTolerance', o.absoluteTolerance, (v) => v >= 0 && v < 1, 'must be a fraction in [0, 1)'],
     ['latencyTolerance', o.latencyTolerance, (v) => v >= 0 && v <= 100, 'must be between 0 and 100'],
+    [
+      'latencyAbsoluteTolerance',
+      o.latencyAbsoluteTolerance,
+      (v) => v >= 0 && v <= 0.5,
+      'must be a fraction in [0, 0.5]',
+    ],
     ['minRequests', o.minRequests, (v) => Number.isInteger(v) && v >= 1, 'must be a whole number ≥ 1'],
     ['compareWindow', o.compareWindow, (v) => Number.isInteger(v) && v >= 3 && v <= 1000, 'must be 3–1000'],
     ['latencyQuantile', o.latencyQuantile, (v) => v >= 0.5 && v < 1, 'must be in [0.5, 1)'],
@@ -107,6 +120,8 @@ export interface AnalysisSpec {
   /** Percent (0.2 = 0.2 percentage points); the default applies when absent. */
   absoluteTolerance?: number;
   latencyTolerance: number;
+  /** Percent, like absoluteTolerance; the default applies when absent. */
+  latencyAbsoluteTolerance?: number;
   thresholds: { maxErrorRate?: number; maxP99Latency?: number };
 }
 
@@ -118,6 +133,8 @@ export function optionsFromSpec(spec: AnalysisSpec): AnalyzerOptions {
     tolerance: spec.tolerance,
     absoluteTolerance: spec.absoluteTolerance === undefined ? undefined : spec.absoluteTolerance / 100,
     latencyTolerance: spec.latencyTolerance,
+    latencyAbsoluteTolerance:
+      spec.latencyAbsoluteTolerance === undefined ? undefined : spec.latencyAbsoluteTolerance / 100,
     thresholds: {
       maxErrorRate: spec.thresholds.maxErrorRate === undefined ? undefined : spec.thresholds.maxErrorRate / 100,
       maxP99LatencyMs: spec.thresholds.maxP99Latency,

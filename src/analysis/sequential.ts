@@ -228,6 +228,7 @@ export function createSequentialAnalyzer(
           alphaRollback: o.alpha * ALPHA_LATENCY,
           alpha: o.alpha,
           tolerance: o.latencyTolerance,
+          absoluteTolerance: o.latencyAbsoluteTolerance,
         })
       : null;
     if (latency && lat) {

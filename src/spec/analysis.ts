@@ -26,6 +26,11 @@ export const analysisConfig = z.strictObject({
    * to (1 + latencyTolerance) × the baseline's. Within it a canary is never rolled back for latency.
    */
   latencyTolerance: z.number().min(0).max(100).default(0.2),
+  /**
+   * Absolute margin (percentage points) on that share for "healthy": shown ≤ baseline share × (1 +
+   * latencyTolerance) + this. Lower it to hold small slowdowns longer; a healthy canary then waits longer too.
+   */
+  latencyAbsoluteTolerance: percent({ max: 50 }).prefault('1%'),
   /** Hard limits on the canary, applied in every mode. */
   thresholds: z
     .strictObject({
