@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
+import { LEADER_ONLY } from './leader-only.js';
 
 /** What the guard needs to know about leadership (LeaderController provides it). */
 export interface Leadership {
@@ -8,12 +9,8 @@ export interface Leadership {
   leader(): string | undefined;
 }
 
-/**
- * Requests that start a rollout. Only the leader drives rollouts, so a follower answers them with 503 and the
- * leader's identity instead of starting a rollout nobody would drive. Commands and approvals need no guard: they
- * go through the store to whichever replica drives the rollout.
- */
-const STARTS = new Set(['POST /api/v1/rollouts', 'POST /api/v1/triggers/:name']);
+// The same requests as Fastify names them (`:name` where OpenAPI writes `{name}`).
+const STARTS = new Set(LEADER_ONLY.map((e) => `${e.method.toUpperCase()} ${e.path.replace(/\{(\w+)\}/g, ':$1')}`));
 const PROBES = new Set(['/healthz', '/readyz']);
 
 function leadershipOf(app: FastifyInstance): Leadership | undefined {

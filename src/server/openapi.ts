@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RouteRole } from '../auth/roles.js';
 import type { RouteInfo } from './context.js';
+import { LEADER_ONLY } from './leader-only.js';
 import { commandBody, loginBody, specBody, startBody, tokenBody } from './schemas.js';
 
 interface Endpoint {
@@ -202,6 +203,13 @@ export function openApiDocument(routes: RouteInfo[] = []): Record<string, unknow
         ...(e.role === 'public'
           ? {}
           : { '401': errorResponse('not authenticated'), '403': errorResponse('wrong role') }),
+        ...(LEADER_ONLY.some((l) => l.method === e.method && l.path === e.path)
+          ? {
+              '503': errorResponse(
+                'NOT_LEADER: this replica follows (leader election); `leader` names the one to send it to; Retry-After',
+              ),
+            }
+          : {}),
       },
     };
   }

@@ -31,6 +31,10 @@ describe('server API', () => {
     expect(doc.paths['/api/v1/rollouts'].post.requestBody.content['application/json'].schema.properties).toHaveProperty(
       'service',
     );
+    // A follower's answer to a rollout start is documented where it can occur, and only there.
+    expect(doc.paths['/api/v1/rollouts'].post.responses['503'].description).toMatch(/NOT_LEADER/);
+    expect(doc.paths['/api/v1/triggers/{name}'].post.responses).toHaveProperty('503');
+    expect(doc.paths['/api/v1/services'].get.responses).not.toHaveProperty('503');
   });
 
   it('validates a spec with line:column for every problem, and registers it only for an admin', async () => {
