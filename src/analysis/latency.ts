@@ -1,3 +1,4 @@
+import { histogramQuantile as interpolatedQuantile } from '../core/histogram.js';
 import type { CountsDelta, LatencyHistogram } from '../core/measurement.js';
 
 /**
@@ -47,27 +48,9 @@ export function quantileBound(h: LatencyHistogram, quantile: number): number | n
   return null;
 }
 
-/**
- * A quantile estimated from a histogram by linear interpolation inside its bucket (as PromQL's
- * histogram_quantile does); the highest finite bound when it falls in the open-ended bucket; null when empty.
- */
+/** A quantile interpolated inside its bucket (see core/histogram.ts, shared with the CLI); null when empty. */
 export function histogramQuantile(h: LatencyHistogram, quantile: number): number | null {
-  if (h.count <= 0) return null;
-  const rank = quantile * h.count;
-  let prevLe = 0;
-  let prevCount = 0;
-  for (let i = 0; i < h.le.length; i++) {
-    const le = h.le[i]!;
-    const c = h.counts[i]!;
-    if (c >= rank) {
-      if (!Number.isFinite(le)) return prevLe;
-      if (c === prevCount) return le;
-      return prevLe + ((le - prevLe) * (rank - prevCount)) / (c - prevCount);
-    }
-    if (Number.isFinite(le)) prevLe = le;
-    prevCount = c;
-  }
-  return prevLe;
+  return interpolatedQuantile(h, quantile) ?? null;
 }
 
 /** The p99 of one batch of one version: from its histogram, else from its own quantiles, else null. */
