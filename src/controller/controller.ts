@@ -16,6 +16,7 @@ import { putApproval } from '../gates/approvals.js';
 import { LeaseHeldError, RolloutDriver } from './rollout-driver.js';
 import { portsForSpec, type RolloutPorts } from './rollout-ports.js';
 import { ensureStable } from './stable.js';
+import { readRolloutSpec, saveRolloutSpec } from './rollout-spec.js';
 import type { LoadAssistConfig } from './load-assist.js';
 import { ServiceIndex } from './service-index.js';
 
@@ -90,7 +91,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
     const id = `${service}-${this.clock.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const t = newRollout({ id, service, fromVersion, toVersion, plan }, ports.analyzer, this.clock.now());
     if (by) t.log.forEach((e) => (e.data = { ...e.data, by }));
-    await this.store.setValue(`spec:${id}`, JSON.stringify(loaded));
+    await saveRolloutSpec(this.store, id, loaded);
     await this.store.create(t.state, t.log);
     // Every process that starts rollouts (a server, a local `chimera run`) names the service in the shared index,
     // so servers list it and show it in /metrics however many rollouts come after. Best effort: the rollout is
@@ -244,9 +245,10 @@ export class Controller extends EventEmitter<ControllerEvents> {
   }
 
   private async savedSpec(id: string): Promise<LoadedSpec> {
-    const raw = await this.store.getValue(`spec:${id}`);
-    if (!raw) throw new ProviderError(`the spec of rollout ${id} is missing from the store`, 'store', false);
-    return JSON.parse(raw) as LoadedSpec;
+    const loaded = await readRolloutSpec(this.store, id);
+    if (!loaded)
+      throw new ProviderError(`the spec of rollout ${id} is missing from the store or unreadable`, 'store', false);
+    return loaded;
   }
 
   private async findTarget(serviceOrId: string): Promise<RolloutState> {

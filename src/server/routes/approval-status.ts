@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { roleAllows, type RouteRole } from '../../auth/index.js';
 import { TERMINAL_PHASES, type GatePoint } from '../../core/rollout.js';
+import { readRolloutSpec } from '../../controller/rollout-spec.js';
 import type { LoadedSpec } from '../../spec/load.js';
 
 /** What the dashboard needs to offer Approve / Reject on a rollout page. */
@@ -50,20 +51,14 @@ export function approvalStatusRoute(app: FastifyInstance): void {
         state.phase !== 'paused' &&
         !TERMINAL_PHASES.includes(state.phase);
       if (!open) return { waiting: false, hooks: [], role, allowed };
-      const hooks = approvalHooks(await store.getValue(`spec:${state.id}`), gate.point);
+      const hooks = approvalHooks(await readRolloutSpec(store, state.id), gate.point);
       return { waiting: hooks.length > 0, point: gate.point, since: gate.since, hooks, role, allowed };
     },
   );
 }
 
-function approvalHooks(raw: string | undefined, point: GatePoint): ApprovalStatus['hooks'] {
-  if (!raw) return [];
-  let loaded: LoadedSpec;
-  try {
-    loaded = JSON.parse(raw) as LoadedSpec;
-  } catch {
-    return [];
-  }
+function approvalHooks(loaded: LoadedSpec | undefined, point: GatePoint): ApprovalStatus['hooks'] {
+  if (!loaded) return [];
   return (loaded.spec.spec.hooks ?? [])
     .filter((h) => h.kind === 'approval' && h.type === point)
     .map((h) => ({ name: h.name, timeoutMs: h.timeout }));
