@@ -53,6 +53,13 @@ export class ConflictError extends CanaryError {
   readonly httpStatus = 409;
 }
 
+/**
+ * A rollout of another version is in flight for the service. A conflict like any other to a person (409), but
+ * for a trigger it means "not yet" rather than "nothing to do": the watchers start the new version once the
+ * service is free.
+ */
+export class RolloutInFlightError extends ConflictError {}
+
 /** A provider (platform, router, metrics back-end) failed. `retriable` tells whether trying again can help. */
 export class ProviderError extends CanaryError {
   readonly code = 'PROVIDER_FAILED';

@@ -4,7 +4,14 @@ import { newRollout } from '../core/engine.js';
 import type { Measurement } from '../core/measurement.js';
 import type { Command, LogEntry, RolloutState } from '../core/rollout.js';
 import { TERMINAL_PHASES } from '../core/rollout.js';
-import { ConfigError, ConflictError, NotFoundError, ProviderError, errorMessage } from '../errors.js';
+import {
+  ConfigError,
+  ConflictError,
+  NotFoundError,
+  ProviderError,
+  RolloutInFlightError,
+  errorMessage,
+} from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { Store } from '../ports/store.js';
@@ -69,7 +76,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
     const inFlight = await this.inFlight(service);
     if (inFlight) {
       if (inFlight.toVersion !== toVersion) {
-        throw new ConflictError(
+        throw new RolloutInFlightError(
           `'${service}' already has a rollout in flight (${inFlight.fromVersion} → ${inFlight.toVersion}, ${inFlight.phase}); ` +
             'abort it or wait for it to end',
         );

@@ -2,7 +2,7 @@ import type { KubeClient } from '../kubernetes/client.js';
 import type { ConnectOptions } from '../kubernetes/connect.js';
 import { DeploymentWatcher } from '../kubernetes/deployment-watcher.js';
 import type { RolloutState } from '../core/rollout.js';
-import { ConflictError, errorMessage } from '../errors.js';
+import { ConflictError, RolloutInFlightError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { LoadedSpec } from '../spec/load.js';
@@ -16,7 +16,10 @@ export interface KubernetesWatchOptions {
   /** Starts a rollout (the controller's `start`). */
   start(loaded: LoadedSpec, version: string, by: string): Promise<RolloutState>;
   log: Logger;
-  /** How often the registered specs are read again to follow uploads (default 5 s). */
+  /**
+   * How often the registered specs are read again to follow uploads, and a change that came while another
+   * version's rollout was in flight is tried again (default 5 s).
+   */
   pollMs?: number;
   /** How a client is made for a spec's cluster (default: the kubeconfig/in-cluster connection). */
   connect?: (options: ConnectOptions) => Promise<KubeClient>;
@@ -105,31 +108,60 @@ async function watchGroup(
     if (v) known[dep] = v;
   }
   const byService = new Map(Object.entries(group.deployments).map(([dep, service]) => [service, dep]));
+  // service → the version that changed while another version's rollout was in flight: started once the service is
+  // free (a later change replaces it). Not recorded as known until then, so a replica that takes over the watch
+  // sees the change again too.
+  const waiting = new Map<string, string>();
+  const startRollout = async (service: string, version: string): Promise<void> => {
+    const dep = byService.get(service) ?? service;
+    try {
+      const state = await opts.start(
+        await opts.specs.load(service),
+        version,
+        `kubernetes watcher (${group.namespace}/${dep})`,
+      );
+      opts.log.info({ service, version, rollout: state.id }, 'kubernetes watch: rollout started');
+    } catch (err) {
+      if (err instanceof RolloutInFlightError) {
+        if (waiting.get(service) !== version) {
+          opts.log.info(
+            { service, version, err: errorMessage(err) },
+            'kubernetes watch: waiting for the rollout in flight',
+          );
+        }
+        waiting.set(service, version);
+        return;
+      }
+      // Already the stable version: nothing to start. Anything else is logged and retried by nobody (a later
+      // template change triggers again).
+      const level = err instanceof ConflictError ? 'info' : 'warn';
+      opts.log[level]({ service, version, err: errorMessage(err) }, 'kubernetes watch: no rollout started');
+      if (!(err instanceof ConflictError)) return;
+    }
+    if (waiting.get(service) === version) waiting.delete(service);
+    await opts.store.setValue(knownKey(group.namespace, dep), version);
+  };
   const watcher = new DeploymentWatcher(client, {
     namespace: group.namespace,
     deployments: group.deployments,
     known,
     log: opts.log,
-    onChange: async (service, version) => {
-      const dep = byService.get(service) ?? service;
-      try {
-        const state = await opts.start(
-          await opts.specs.load(service),
-          version,
-          `kubernetes watcher (${group.namespace}/${dep})`,
-        );
-        opts.log.info({ service, version, rollout: state.id }, 'kubernetes watch: rollout started');
-      } catch (err) {
-        // Already the stable version or already in flight: nothing to start. Anything else is logged and retried
-        // by nobody (a later template change triggers again).
-        const level = err instanceof ConflictError ? 'info' : 'warn';
-        opts.log[level]({ service, version, err: errorMessage(err) }, 'kubernetes watch: no rollout started');
-        if (!(err instanceof ConflictError)) return;
-      }
-      await opts.store.setValue(knownKey(group.namespace, dep), version);
-    },
+    onChange: startRollout,
   });
   const { done } = await watcher.start(signal);
+  let retrying = false;
+  const retry = setInterval(() => {
+    if (retrying || waiting.size === 0) return;
+    retrying = true;
+    void (async () => {
+      for (const [service, version] of [...waiting]) await startRollout(service, version);
+    })()
+      .catch((err: unknown) => opts.log.warn({ err: errorMessage(err) }, 'kubernetes watch: retry failed'))
+      .finally(() => (retrying = false));
+  }, opts.pollMs ?? 5_000);
+  const stopRetry = (): void => clearInterval(retry);
+  done.then(stopRetry, stopRetry);
+  signal.addEventListener('abort', stopRetry, { once: true });
   for (const [dep, version] of watcher.current()) {
     if (known[dep] === undefined) await opts.store.setValue(knownKey(group.namespace, dep), version);
   }

@@ -2,14 +2,17 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RolloutState } from '../core/rollout.js';
-import { CanaryError, ConflictError, errorMessage } from '../errors.js';
+import { CanaryError, ConflictError, RolloutInFlightError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { parseSpec, type LoadedSpec } from '../spec/load.js';
 
 export interface FolderWatcherOptions {
   /** The checked-out folder of specs (a git working copy kept up to date by a sync job). */
   dir: string;
-  /** Starts the rollout (the controller's `start`); a ConflictError (already stable, another in flight) is expected. */
+  /**
+   * Starts the rollout (the controller's `start`). A ConflictError (already stable) is expected; a
+   * RolloutInFlightError (another version in flight) makes the watcher try again at every scan.
+   */
   start: (loaded: LoadedSpec, version: string) => Promise<RolloutState>;
   log: Logger;
   /** How often the folder is scanned (default 2 s). Polling works on every file system, bind mounts included. */
@@ -20,8 +23,11 @@ export interface ScanOutcome {
   file: string;
   service?: string;
   version?: string;
-  /** started (id), skipped (why), or invalid (the spec's problem). */
-  result: 'started' | 'skipped' | 'invalid';
+  /**
+   * started (id), skipped (why), invalid (the spec's problem), or waiting: another version's rollout is in flight,
+   * and the file is read again at every scan until the service is free (the version then in the file wins).
+   */
+  result: 'started' | 'skipped' | 'invalid' | 'waiting';
   detail: string;
 }
 
@@ -33,10 +39,14 @@ const MAX_DEPTH = 4;
  * container image's tag) changes. Only files whose content changed are read again; the first scan starts what
  * the folder asks for, and the controller turns "already the stable version" or "already in flight" into a
  * no-op, so restarting the watcher never starts anything twice. A spec that does not validate starts nothing.
+ * A new version pushed while another version's rollout is in flight is not dropped: it starts once that rollout
+ * ends (the file is read again at every scan until then; a later push replaces it).
  */
 export class FolderWatcher {
   private readonly hashes = new Map<string, string>();
   private readonly started = new Map<string, string>();
+  /** service → version last reported waiting, so a wait is logged once, not at every scan. */
+  private readonly waiting = new Map<string, string>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<ScanOutcome[]>;
 
@@ -73,7 +83,13 @@ export class FolderWatcher {
       this.hashes.set(file, hash);
       out.push(...(await this.handle(file, text)));
     }
-    for (const o of out) this.opts.log.info(o, 'gitops scan');
+    for (const o of out) {
+      const service = o.service ?? '';
+      if (o.result === 'waiting' && this.waiting.get(service) === o.version) continue;
+      if (o.result === 'waiting') this.waiting.set(service, o.version ?? '');
+      else this.waiting.delete(service);
+      this.opts.log.info(o, 'gitops scan');
+    }
     return out;
   }
 
@@ -103,6 +119,12 @@ export class FolderWatcher {
         this.started.set(service, version);
         out.push({ file, service, version, result: 'started', detail: state.id });
       } catch (err) {
+        if (err instanceof RolloutInFlightError) {
+          // Not yet, rather than nothing to do: read the file again at the next scan.
+          this.hashes.delete(file);
+          out.push({ file, service, version, result: 'waiting', detail: errorMessage(err).split('\n')[0] ?? '' });
+          continue;
+        }
         if (err instanceof ConflictError) this.started.set(service, version);
         if (!(err instanceof CanaryError)) this.hashes.delete(file); // transient: try again next scan
         out.push({ file, service, version, result: 'skipped', detail: errorMessage(err).split('\n')[0] ?? '' });

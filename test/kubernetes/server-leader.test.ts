@@ -246,5 +246,27 @@ describe.skipIf(!kubeAvailable).each(STORES)(
       expect(api2.toVersion).toBe('v2');
       expect(follower.controller.isDriving(api2.id)).toBe(true);
     });
+
+    it('given a rollout in flight, when the template changes again, then the new version waits and starts once that rollout ends', async () => {
+      const leader = leaders()[0]!;
+      const inFlight = await rolloutOf('web', (x) => x.phase === 'progressing');
+      expect(inFlight.toVersion).toMatch(/^1\.1\.0-/);
+      await client.patch(
+        resourcePath(DEPLOYMENTS, ns, 'web'),
+        { spec: { template: { spec: { containers: [{ name: 'web', image: 'ghcr.io/acme/web:1.2.0' }] } } } },
+        'strategic',
+        signal(),
+      );
+      // Several retry rounds (200 ms each): no second rollout while the first is in flight.
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(await leader.app.chimera.store.list({ service: 'web' })).toHaveLength(1);
+
+      expect((await api(leader, 'POST', `/api/v1/rollouts/${inFlight.id}/commands`, { command: 'abort' })).status).toBe(
+        202,
+      );
+      const next = await rolloutOf('web', (x) => x.id !== inFlight.id && x.phase === 'progressing');
+      expect(next.toVersion).toMatch(/^1\.2\.0-[0-9a-f]{8}$/);
+      expect((await leader.app.chimera.store.get(inFlight.id))?.phase).toBe('rolled_back');
+    });
   },
 );

@@ -51,6 +51,37 @@ describe('GitOps folder watcher', () => {
     expect(await list()).toHaveLength(2);
   });
 
+  it('given another version in flight, when the folder asks for a newer one, then it waits and starts once that rollout ends', async () => {
+    w = await world(); // no traffic yet: the v2 rollout holds its first step
+    dir = await mkdtemp(join(tmpdir(), 'chimera-gitops-'));
+    await writeFile(join(dir, 'chimera.yaml'), shopSpec());
+    const controller = w.controller;
+    watcher = new FolderWatcher({
+      dir,
+      log: silentLogger,
+      pollMs: 3_600_000,
+      start: (loaded, version) => controller.start(loaded, version, 'gitops'),
+    });
+    expect((await watcher.start())[0]).toMatchObject({ version: 'v2', result: 'started' });
+    const list = () => w!.store.list({ service: 'shop' });
+    await until(async () => (await list())[0]?.phase === 'progressing');
+
+    await writeFile(join(dir, 'chimera.yaml'), shopSpec().replace('version: v2', 'version: v3'));
+    const waiting = await watcher.scan();
+    expect(waiting[0]).toMatchObject({ version: 'v3', result: 'waiting' });
+    expect(waiting[0]!.detail).toMatch(/already has a rollout in flight \(v1 → v2/);
+    // The file did not change again, yet it is read again: the wait is not forgotten.
+    expect((await watcher.scan())[0]).toMatchObject({ version: 'v3', result: 'waiting' });
+    expect(await list()).toHaveLength(1);
+
+    w.pump();
+    await until(async () => (await list())[0]?.phase === 'succeeded');
+    expect((await watcher.scan())[0]).toMatchObject({ version: 'v3', result: 'started' });
+    await until(async () => (await list()).length === 2 && (await list())[0]?.phase === 'succeeded');
+    expect((await list())[0]).toMatchObject({ fromVersion: 'v2', toVersion: 'v3' });
+    expect(await watcher.scan()).toEqual([]);
+  });
+
   it('reads the version from an image tag', () => {
     expect(imageTag({ image: 'registry:5000/team/shop:v7' })).toBe('v7');
     expect(imageTag({ image: 'registry:5000/team/shop' })).toBeUndefined();
