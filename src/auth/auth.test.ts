@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, NotFoundError } from '../errors.js';
-import { FakeStore } from '../testing/fake-store.js';
+import { FakeStore, FakeStoreData } from '../testing/fake-store.js';
 import { roleAllows } from './roles.js';
 import { LoginLimiter, SessionStore, sameSecret } from './sessions.js';
 import { hashToken, TokenService, TOKEN_PREFIX } from './tokens.js';
@@ -47,15 +47,35 @@ describe('TokenService', () => {
 describe('sessions and the login limiter', () => {
   const who = { id: 'a', name: 'n', role: 'viewer' as const };
 
-  it('finds a session by its cookie until it expires or is deleted', () => {
-    const sessions = new SessionStore(1000);
-    const { id, session } = sessions.create(who, 'chm_x', 0);
-    expect(sessions.get(id, 999)).toBe(session);
-    expect(sessions.get(id, 1000)).toBeUndefined();
-    const again = sessions.create(who, 'chm_x', 0);
-    sessions.delete(again.id);
-    expect(sessions.get(again.id, 1)).toBeUndefined();
-    expect(sessions.get(undefined)).toBeUndefined();
+  it('finds a session by its cookie until it expires or is deleted', async () => {
+    const sessions = new SessionStore(new FakeStore(), 1000);
+    const { id, session } = await sessions.create(who, 'chm_x', 0);
+    expect(await sessions.get(id, 999)).toEqual(session);
+    expect(await sessions.get(id, 1000)).toBeUndefined();
+    const again = await sessions.create(who, 'chm_x', 0);
+    await sessions.delete(again.id);
+    expect(await sessions.get(again.id, 1)).toBeUndefined();
+    expect(await sessions.get(undefined)).toBeUndefined();
+    expect(await sessions.get('x'.repeat(101))).toBeUndefined();
+  });
+
+  it('shares sessions between replicas on one store, keeps no cookie in it, and clears expired ones at login', async () => {
+    const data = new FakeStoreData();
+    const a = new SessionStore(new FakeStore(data), 1000);
+    const b = new SessionStore(new FakeStore(data), 1000);
+    const first = await a.create(who, 'chm_x', 0);
+    expect(await b.get(first.id, 10)).toEqual(first.session);
+    const store = new FakeStore(data);
+    expect(JSON.stringify([...data.values])).not.toContain(first.id);
+    // Never logged out; expired by the time someone else logs in: gone from the store and its index.
+    const second = await b.create(who, 'chm_y', 5000);
+    expect(await store.getValue('auth:sessions')).toBe(JSON.stringify([[hashToken(second.id), 6000]]));
+    expect([...data.values.keys()].filter((k) => k.startsWith('auth:session:'))).toEqual([
+      `auth:session:${hashToken(second.id)}`,
+    ]);
+    await a.delete(second.id, 5001);
+    expect(await b.get(second.id, 5002)).toBeUndefined();
+    expect(await store.getValue('auth:sessions')).toBe('[]');
   });
 
   it('compares CSRF secrets exactly', () => {

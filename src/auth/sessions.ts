@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Store } from '../ports/store.js';
 import type { Principal } from './roles.js';
 import { hashToken } from './tokens.js';
 
@@ -11,45 +12,90 @@ export interface Session {
   expiresAt: number;
 }
 
+/** The part of the Store sessions use: its key/value area, shared by every replica on the same store. */
+export type SessionBackend = Pick<Store, 'getValue' | 'setValue' | 'compareAndSet'>;
+
+const INDEX_KEY = 'auth:sessions';
+const sessionKey = (hash: string): string => `auth:session:${hash}`;
+
 /**
- * Dashboard sessions, in memory: a restart logs everyone out, which is the safe direction. The cookie holds a random
- * id; the map is keyed by its hash so a heap dump does not hand out live cookies.
+ * Dashboard sessions, kept in the store: replicas behind one Service (the Kubernetes manifests run two) all know
+ * every session, and a restart keeps people logged in. The cookie holds a random id; the store is keyed by its
+ * hash, so a copy of the store (or a heap dump) hands out no live cookie. An index of live sessions and their
+ * expiry lets each login delete the expired ones, so sessions never logged out do not pile up.
  */
 export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
+  constructor(
+    private readonly backend: SessionBackend,
+    private readonly ttlMs = 12 * 3600_000,
+  ) {}
 
-  constructor(private readonly ttlMs = 12 * 3600_000) {}
-
-  create(principal: Principal, token: string, now = Date.now()): { id: string; session: Session } {
-    this.sweep(now);
+  async create(principal: Principal, token: string, now = Date.now()): Promise<{ id: string; session: Session }> {
     const id = randomBytes(32).toString('base64url');
+    const hash = hashToken(id);
     const session: Session = {
       principal,
       tokenHash: hashToken(token),
       csrf: randomBytes(32).toString('base64url'),
       expiresAt: now + this.ttlMs,
     };
-    this.sessions.set(hashToken(id), session);
+    await this.backend.setValue(sessionKey(hash), JSON.stringify(session));
+    await this.updateIndex(now, (live) => live.set(hash, session.expiresAt));
     return { id, session };
   }
 
-  get(id: string | undefined, now = Date.now()): Session | undefined {
+  async get(id: string | undefined, now = Date.now()): Promise<Session | undefined> {
     if (!id || id.length > 100) return undefined;
-    const key = hashToken(id);
-    const s = this.sessions.get(key);
-    if (s && s.expiresAt <= now) {
-      this.sessions.delete(key);
-      return undefined;
+    const hash = hashToken(id);
+    const raw = await this.backend.getValue(sessionKey(hash));
+    const s = raw === undefined ? undefined : parseSession(raw);
+    if (s && s.expiresAt > now) return s;
+    if (raw !== undefined) await this.backend.setValue(sessionKey(hash), undefined);
+    return undefined;
+  }
+
+  async delete(id: string | undefined, now = Date.now()): Promise<void> {
+    if (!id || id.length > 100) return;
+    const hash = hashToken(id);
+    await this.backend.setValue(sessionKey(hash), undefined);
+    await this.updateIndex(now, (live) => live.delete(hash));
+  }
+
+  /** Applies `change` to the index (hash → expiry) after dropping, and deleting, the expired sessions. */
+  private async updateIndex(now: number, change: (live: Map<string, number>) => void): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const before = await this.backend.getValue(INDEX_KEY);
+      const live = new Map(parseIndex(before));
+      const expired = [...live].filter(([, at]) => at <= now).map(([h]) => h);
+      for (const h of expired) live.delete(h);
+      change(live);
+      if (await this.backend.compareAndSet(INDEX_KEY, before, JSON.stringify([...live]))) {
+        for (const h of expired) await this.backend.setValue(sessionKey(h), undefined);
+        return;
+      }
     }
-    return s;
+    // Ten logins racing on one index: the session itself is stored; its index entry waits for the next login.
   }
+}
 
-  delete(id: string | undefined): void {
-    if (id) this.sessions.delete(hashToken(id));
+function parseSession(raw: string): Session | undefined {
+  try {
+    const s = JSON.parse(raw) as Session;
+    return typeof s.expiresAt === 'number' && typeof s.csrf === 'string' ? s : undefined;
+  } catch {
+    return undefined;
   }
+}
 
-  private sweep(now: number): void {
-    for (const [k, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(k);
+function parseIndex(raw: string | undefined): Array<[string, number]> {
+  if (!raw) return [];
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return Array.isArray(v)
+      ? v.filter((e): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number')
+      : [];
+  } catch {
+    return [];
   }
 }
 

@@ -63,7 +63,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     hub: new EventHub(opts.controller),
     metrics: new ServerMetrics(opts.controller),
     tokens: new TokenService(opts.store),
-    sessions: new SessionStore(),
+    sessions: new SessionStore(opts.store),
     limiter: new LoginLimiter(),
     specs: new SpecRegistry(opts.store, opts.specDir),
     secure: https !== undefined,

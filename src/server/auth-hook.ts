@@ -51,10 +51,10 @@ async function authenticate(app: FastifyInstance, req: FastifyRequest): Promise<
     if (!principal) throw new UnauthorizedError('invalid or revoked API token');
     return principal;
   }
-  const session = sessions.get(req.cookies[SESSION_COOKIE]);
+  const session = await sessions.get(req.cookies[SESSION_COOKIE]);
   if (!session) throw new UnauthorizedError('log in, or send an API token as "Authorization: Bearer <token>"');
   if (!(await store.getValue(`auth:token:${session.tokenHash}`))) {
-    sessions.delete(req.cookies[SESSION_COOKIE]);
+    await sessions.delete(req.cookies[SESSION_COOKIE]);
     throw new UnauthorizedError('the token this session logged in with was revoked; log in again');
   }
   if (!SAFE_METHODS.has(req.method)) {

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../src/auth/roles.js';
+import { silentLogger } from '../../src/logger.js';
+import { buildServer } from '../../src/server/app.js';
 import { ENDPOINTS } from '../../src/server/openapi.js';
+import { openStore } from '../../src/store/index.js';
 import { testServer, type TestServer } from './helpers.js';
 
 const below = (role: Role): Role[] => ROLES.slice(0, ROLES.indexOf(role));
@@ -86,6 +89,25 @@ describe('dashboard login and sessions', () => {
 
     await s.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie } });
     expect((await s.app.inject({ url: '/api/v1/auth/me', headers: { cookie } })).statusCode).toBe(401);
+  });
+
+  it('keeps a session on another replica sharing the store (or after a restart), and a logout there ends it here', async () => {
+    const other = await openStore(s.dataDir, silentLogger);
+    const replica = await buildServer({ controller: s.controller, store: other, log: silentLogger });
+    try {
+      const res = await login(s.tokens.viewer);
+      const cookies = cookiesOf(res);
+      const cookie = `chimera_session=${cookies.chimera_session!.value}`;
+      const me = await replica.inject({ url: '/api/v1/auth/me', headers: { cookie } });
+      expect(me.statusCode).toBe(200);
+      expect(me.json()).toEqual({ name: 'test-viewer', role: 'viewer', csrf: cookies.chimera_csrf!.value });
+      const out = await replica.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie } });
+      expect(out.statusCode).toBe(200);
+      expect((await s.app.inject({ url: '/api/v1/auth/me', headers: { cookie } })).statusCode).toBe(401);
+    } finally {
+      await replica.close();
+      await other.close();
+    }
   });
 
   it('ends sessions whose token is revoked', async () => {

@@ -30,6 +30,8 @@ spec:
 
 export interface TestServer {
   app: FastifyInstance;
+  /** The SQLite store's folder: a second handle on it is another replica, or the server after a restart. */
+  dataDir: string;
   store: Store;
   controller: Controller;
   router: FakeRouter;
@@ -78,6 +80,7 @@ export async function testServer(opts: { analyzer?: Analyzer; heartbeatMs?: numb
   let timer: NodeJS.Timeout | undefined;
   return {
     app,
+    dataDir,
     store,
     controller,
     router,

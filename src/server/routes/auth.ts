@@ -27,25 +27,25 @@ export function authRoutes(app: FastifyInstance): void {
       limiter.fail(req.ip);
       throw new UnauthorizedError('unknown or revoked token');
     }
-    sessions.delete(req.cookies[SESSION_COOKIE]);
-    const { id, session } = sessions.create(principal, token);
+    await sessions.delete(req.cookies[SESSION_COOKIE]);
+    const { id, session } = await sessions.create(principal, token);
     setSessionCookies(reply, id, session.csrf, cookieBase, session.expiresAt);
     return { name: principal.name, role: principal.role, csrf: session.csrf };
   });
 
   app.post('/api/v1/auth/logout', { config: { role: 'public' } }, async (req, reply) => {
-    sessions.delete(req.cookies[SESSION_COOKIE]);
+    await sessions.delete(req.cookies[SESSION_COOKIE]);
     void reply.clearCookie(SESSION_COOKIE, cookieBase).clearCookie(CSRF_COOKIE, cookieBase);
     return { ok: true };
   });
 
-  app.get('/api/v1/auth/me', { config: { role: 'viewer' } }, (req, reply) => {
-    const session = sessions.get(req.cookies[SESSION_COOKIE]);
-    void reply.send({
+  app.get('/api/v1/auth/me', { config: { role: 'viewer' } }, async (req) => {
+    const session = await sessions.get(req.cookies[SESSION_COOKIE]);
+    return {
       name: req.principal!.name,
       role: req.principal!.role,
       ...(session ? { csrf: session.csrf } : {}),
-    });
+    };
   });
 
   app.get('/api/v1/tokens', { config: { role: 'admin' } }, async () => ({ tokens: await tokens.list() }));
