@@ -8,6 +8,8 @@ export interface AnalyzeFlags {
   maxErrorRate?: string;
   maxP99Latency?: string;
   tolerance?: string;
+  latencyTolerance?: string;
+  latencyAbsoluteTolerance?: string;
   minRequests?: string;
 }
 
@@ -32,6 +34,8 @@ export function optionsFromFlags(flags: AnalyzeFlags): AnalyzerOptions {
   const partial: Partial<AnalyzerOptions> = {
     alpha: number('--alpha', flags.alpha),
     tolerance: number('--tolerance', flags.tolerance),
+    latencyTolerance: number('--latency-tolerance', flags.latencyTolerance),
+    latencyAbsoluteTolerance: number('--latency-absolute-tolerance', flags.latencyAbsoluteTolerance, true),
     minRequests: number('--min-requests', flags.minRequests),
     thresholds: {
       maxErrorRate: number('--max-error-rate', flags.maxErrorRate, true),
@@ -49,6 +53,8 @@ export function optionsFromFlags(flags: AnalyzeFlags): AnalyzerOptions {
         'thresholds.maxErrorRate': '--max-error-rate',
         'thresholds.maxP99LatencyMs': '--max-p99-latency',
         minRequests: '--min-requests',
+        latencyTolerance: '--latency-tolerance',
+        latencyAbsoluteTolerance: '--latency-absolute-tolerance',
       };
       const renamed = err.issues.map((i) => ({ ...i, path: flagOf[i.path] ?? `--${i.path}` }));
       throw new ConfigError('invalid options for chimera analyze', renamed);

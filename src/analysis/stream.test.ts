@@ -93,6 +93,21 @@ describe('optionsFromFlags', () => {
     expect(optionsFromFlags({ maxErrorRate: '0.02' }).thresholds.maxErrorRate).toBe(0.02);
     expect(optionsFromFlags({ maxErrorRate: '2%' }).thresholds.maxErrorRate).toBe(0.02);
   });
+
+  it('reads the latency tolerances, and names their flags when they are out of range', () => {
+    const o = optionsFromFlags({ latencyTolerance: '1', latencyAbsoluteTolerance: '0.5%' });
+    expect(o.latencyTolerance).toBe(1);
+    expect(o.latencyAbsoluteTolerance).toBe(0.005);
+    try {
+      optionsFromFlags({ latencyTolerance: '-2', latencyAbsoluteTolerance: '80%' });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).issues.map((i) => i.path)).toEqual([
+        '--latency-tolerance',
+        '--latency-absolute-tolerance',
+      ]);
+    }
+  });
 });
 
 /** Runs analyzeStream over the given chunks and returns the output text. */

@@ -13,6 +13,14 @@ export function define(program: Command): void {
     .option('--max-error-rate <rate>', 'hard limit on the canary error rate: a fraction (0.05) or a percentage (5%)')
     .option('--max-p99-latency <ms>', 'hard limit on the canary p99 latency in milliseconds')
     .option('--tolerance <x>', 'relative error-rate margin for "healthy" (default 0.5: canary ≤ 1.5 × baseline)')
+    .option(
+      '--latency-tolerance <x>',
+      'share of slow requests (past the baseline p99 bucket) allowed beyond the baseline: rolled back only past it (default 0.2)',
+    )
+    .option(
+      '--latency-absolute-tolerance <rate>',
+      'absolute slack on that share for "healthy": a fraction or a percentage (default 1%)',
+    )
     .option('--min-requests <n>', 'canary requests needed before a verdict other than rollback (default 50)')
     .addHelpText(
       'after',
