@@ -57,7 +57,10 @@ rollout() { # version
 }
 # Open-loop load through the proxy for both rollouts; until the first `chimera run` has started the proxy its
 # requests simply fail at the client, which nobody counts.
-chimera load --url "http://127.0.0.1:$LISTEN/" --rps 60 >"$WORK/load.log" 2>&1 &
+# In the background the load generator must be the process that $! names: a shell function run with & is a
+# subshell, and killing it would leave node running after the script ends. `exec` in a subshell makes it node.
+( exec node --import tsx -e "import('$ROOT/src/cli/main.ts').then((m) => m.main(['node', 'chimera', ...process.argv.slice(1)]))" \
+  load --url "http://127.0.0.1:$LISTEN/" --rps 60 >"$WORK/load.log" 2>&1 ) &
 LOAD_PID=$!
 rollout 2.0
 rollout 3.0

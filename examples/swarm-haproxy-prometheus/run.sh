@@ -81,7 +81,10 @@ rollout() { # version
   log "$(node -e "const r=require('$WORK/run-$1.json').rollouts[0]; console.log(r.service+' '+r.from+' → '+r.to+': '+r.outcome+' ('+r.canaryRequests+' canary requests, '+r.canaryErrors+' errors) — '+r.reason)")"
 }
 # Open-loop load through HAProxy for both rollouts (503s until the stable version is up are nobody's counts).
-chimera load --url "http://127.0.0.1:$FRONT/" --rps 60 >"$WORK/load.log" 2>&1 &
+# In the background the load generator must be the process that $! names: a shell function run with & is a
+# subshell, and killing it would leave node running after the script ends. `exec` in a subshell makes it node.
+( exec node --import tsx -e "import('$ROOT/src/cli/main.ts').then((m) => m.main(['node', 'chimera', ...process.argv.slice(1)]))" \
+  load --url "http://127.0.0.1:$FRONT/" --rps 60 >"$WORK/load.log" 2>&1 ) &
 LOAD_PID=$!
 rollout 2.0
 rollout 3.0

@@ -11,6 +11,7 @@ import { buildSampleImage, cleanupService, dockerIfAvailable } from './sample-im
 
 const docker = await dockerIfAvailable();
 const enabled = requireBackend('Docker engine with the local base image', docker, 'scripts/test-env/docker.sh');
+const swarmActive = docker ? (await docker.info()).Swarm?.LocalNodeState === 'active' : false;
 const signal = new AbortController().signal;
 const service = `dk${randomBytes(3).toString('hex')}`;
 const image = `chimera-sample-${service}`;
@@ -129,4 +130,47 @@ describe.skipIf(!enabled)('Docker platform against a real Docker engine', () => 
     expect(await p.list(service, signal)).toEqual([]);
     expect((await p.status(target('v1'), signal)).ready).toBe(0);
   });
+
+  it.skipIf(!swarmActive)(
+    'a Swarm task with the same Chimera labels is left to Swarm: not listed, not adopted, not removed',
+    async () => {
+      // The Swarm platform labels its services' containers as this platform labels its own. A task of a removed
+      // Swarm service, still stopping, was once adopted here and waited on until the deploy timed out.
+      const d = docker as Docker;
+      const port = await freePort();
+      const labels = {
+        'chimera.service': service,
+        'chimera.version': 'v1',
+        'chimera.role': 'canary',
+        'chimera.port': String(port),
+        'chimera.replica': '0',
+      };
+      const swarmService = await d.createService({
+        Name: `${service}-swarm-v1`,
+        Labels: labels,
+        TaskTemplate: {
+          ContainerSpec: { Image: `${image}:v1`, Env: [`PORT=${port}`, 'HOST=127.0.0.1'], Labels: labels },
+          Networks: [{ Target: 'host' }],
+          RestartPolicy: { Condition: 'none' },
+        },
+        Mode: { Replicated: { Replicas: 1 } },
+      } as Docker.CreateServiceOptions);
+      try {
+        await waitFor('the Swarm task container', async () => {
+          const found = await d.listContainers({ all: true, filters: { label: [`chimera.service=${service}`] } });
+          return found.length === 1;
+        });
+        expect(await p.list(service, signal)).toEqual([]);
+        const deployed = await p.deploy(target('v1'), signal);
+        expect(deployed.failed).toBeUndefined();
+        const s = await untilSettled(p, target('v1'), (x) => x.ready === 1);
+        expect(s.endpoints[0]!.port).not.toBe(port);
+        await p.remove(target('v1'), signal);
+        const left = await d.listContainers({ all: true, filters: { label: [`chimera.service=${service}`] } });
+        expect(left.map((c) => c.Labels['com.docker.swarm.service.name'])).toEqual([`${service}-swarm-v1`]);
+      } finally {
+        await swarmService.remove().catch(() => undefined);
+      }
+    },
+  );
 });

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -26,11 +27,29 @@ interface Summary {
   }[];
 }
 
+/** Load generators the examples start (`chimera load … --rps 60`) that are still running. */
+async function exampleLoadGenerators(): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    const at = args.indexOf('load');
+    if (at > 0 && args[at + 1] === '--url' && args[at + 3] === '--rps' && args[at + 4] === '60')
+      pids.push(Number(entry));
+  }
+  return pids;
+}
+
 async function example(name: string): Promise<Summary> {
+  const before = new Set(await exampleLoadGenerators());
   const { stdout } = await run('bash', [`${ROOT}examples/${name}/run.sh`, '--json'], {
     timeout: 400_000,
     maxBuffer: 16 << 20,
   });
+  // The script stops what it started: no load generator of its own outlives it (one did, as an orphan of `&`).
+  const left = async () => (await exampleLoadGenerators()).filter((pid) => !before.has(pid));
+  for (let i = 0; i < 50 && (await left()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(await left()).toEqual([]);
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Summary;
 }
 

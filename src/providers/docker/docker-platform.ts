@@ -6,6 +6,9 @@ import type { ProviderContext } from '../context.js';
 import type { DockerPlatformConfig } from './config.js';
 import { allocatePort, engineMessage, httpCheck, imageFor, LABEL, statusCodeOf } from './shared.js';
 
+/** Docker's own label on a Swarm task's container. */
+const SWARM_TASK_LABEL = 'com.docker.swarm.task.id';
+
 /** Restarts after which a container that keeps exiting is a crash loop, not a slow start. */
 const CRASH_LOOP_RESTARTS = 3;
 
@@ -94,11 +97,16 @@ export class DockerPlatform implements Platform {
   ): Promise<ContainerInfo[]> {
     const label = [`${LABEL.service}=${service}`];
     if (version !== undefined) label.push(`${LABEL.version}=${version}`);
+    let found: ContainerInfo[];
     try {
-      return await this.docker.listContainers({ all: true, filters: { label }, abortSignal: signal });
+      found = await this.docker.listContainers({ all: true, filters: { label }, abortSignal: signal });
     } catch (err) {
       throw this.wrap('listing containers', err);
     }
+    // Swarm tasks carry the labels the Swarm platform gives its services (the same ones): they are Swarm's to
+    // run and remove. Adopting one (say, a task of a removed service, still stopping) would wait on a container
+    // that never becomes this platform's replica.
+    return found.filter((c) => c.Labels[SWARM_TASK_LABEL] === undefined);
   }
 
   private async create(target: VersionTarget, replica: number, signal: AbortSignal): Promise<string> {
