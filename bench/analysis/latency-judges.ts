@@ -30,6 +30,7 @@ export function oursLatency(
   stop = true,
   name = 'Chimera sequential (ours)',
   tightSlack = false,
+  useHistory = false,
 ): LatencyContender {
   const o = resolveOptions(options);
   const analyzer = createSequentialAnalyzer(o);
@@ -55,6 +56,7 @@ export function oursLatency(
       let stepStart = 0;
       let lastErrorsThreshold = Infinity;
       return {
+        ...(useHistory ? { prime: (h: LatencyHistogram) => (state = analyzer.primeBaseline!(state, h)) } : {}),
         step(b) {
           const { state: next, decision } = analyzer.observe(state, b);
           state = next;

@@ -149,7 +149,12 @@ export interface LatencyJudge {
   latencyHealthy?(): boolean;
   /** When it would have promoted, for judges told not to stop there. */
   promotedAt?(): number | null;
+  /** Judges that read the stable version's history get it here before the first batch. */
+  prime?(history: LatencyHistogram): void;
 }
+
+/** The stable version's traffic before the rollout that a priming judge is shown (seconds at the scenario's rate). */
+export const HISTORY_SECONDS = 600;
 
 export interface LatencyRun {
   rolledBack: boolean;
@@ -179,6 +184,11 @@ export function simulateLatency(s: LatencyScenario, judge: LatencyJudge, seed: n
     canaryRequests: 0,
     slowServed: 0,
   };
+  if (judge.prime) {
+    // Drawn first, from this run's generator: judges without `prime` see exactly the draws they always saw.
+    const n = Math.round(s.rps * (1 - s.share(0)) * HISTORY_SECONDS);
+    judge.prime(sampleHistogram(r, bucketMasses(s.baseline, s.layout), s.layout, n));
+  }
   let lastM = NaN;
   let mb: number[] = [];
   let mc: number[] = [];

@@ -1,4 +1,4 @@
-import type { AnalysisBatch } from '../core/measurement.js';
+import type { AnalysisBatch, LatencyHistogram } from '../core/measurement.js';
 import { addHistogram, emptyLike, isValidHistogram, quantileBound, slowerThan } from './latency.js';
 import { rateShownBelow } from './math.js';
 import {
@@ -25,6 +25,8 @@ export interface LatencyTestState {
   baselineN: number;
   /** Batches whose histograms could not be used (missing, invalid, other bounds). */
   skipped: number;
+  /** Baseline observations from before the analysis that fixed the threshold (absent: fixed from batches). */
+  primed?: number;
 }
 
 /** Baseline observations needed before its p99 bucket is trusted as the threshold. */
@@ -41,6 +43,27 @@ export function initialLatencyTest(grid: RatioGrid): LatencyTestState {
     baselineN: 0,
     skipped: 0,
   };
+}
+
+/**
+ * The threshold fixed in advance from the baseline's history (observations it served before this analysis), when
+ * that history is a valid histogram of at least {@link MIN_BASELINE_FOR_THRESHOLD} observations; otherwise the
+ * test is left to gather the baseline as usual. Valid because the history is independent of the canary: the
+ * threshold is as fixed as one taken from the first batches, only sooner.
+ */
+export function primeLatencyTest(
+  grid: RatioGrid,
+  s: LatencyTestState | null,
+  history: LatencyHistogram,
+  quantile: number,
+): LatencyTestState | null {
+  if (s && (s.thresholdMs !== null || s.canaryN > 0)) return s;
+  if (!isValidHistogram(history) || history.count < MIN_BASELINE_FOR_THRESHOLD) return s;
+  const acc = emptyLike(history);
+  if (!addHistogram(acc, history)) return s;
+  const threshold = quantileBound({ ...acc, sum: 0 }, quantile) ?? acc.le[acc.le.length - 1] ?? null;
+  if (threshold === null) return s;
+  return { ...(s ?? initialLatencyTest(grid)), thresholdMs: threshold, baselineAcc: null, primed: history.count };
 }
 
 export function updateLatencyTest(

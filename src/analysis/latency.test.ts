@@ -108,6 +108,42 @@ describe('sequential latency test', () => {
     expect(next.decision.verdict).not.toBe('rollback');
   });
 
+  it("fixes the threshold from the stable version's history before any batch, and catches a slow canary sooner", () => {
+    const a = createAnalyzer({});
+    const history = version(rng(9), 5000, 30).latency!;
+    const primed = a.primeBaseline!(a.initial(), history);
+    const first = a.observe(primed, { t: 0, canary: version(rng(10), 10, 30), baseline: version(rng(11), 90, 30) });
+    expect(first.decision.evidence).toMatchObject({ slowThresholdMs: 160, slowThresholdFromHistory: 5000 });
+    // Too little history, or a test already under way, is left alone; so is a stream without histograms.
+    expect(a.primeBaseline!(a.initial(), version(rng(12), 150, 30).latency!)).toEqual(a.initial());
+    expect(a.primeBaseline!(first.state, history)).toBe(first.state);
+    const noHistograms = a.observe(a.initial(), {
+      t: 0,
+      canary: { requests: 10, errors: 0 },
+      baseline: { requests: 90, errors: 0 },
+    }).state;
+    expect(a.primeBaseline!(noHistograms, history)).toBe(noHistograms);
+
+    // A canary 5 times slower, 2 canary and 18 baseline requests a batch (a quiet service): without history the
+    // threshold waits for 200 baseline requests, about 11 batches, in which the canary's slow requests go untested.
+    const batchesToRollback = (seed: number, prime: boolean): number => {
+      const r = rng(seed);
+      let state = prime ? a.primeBaseline!(a.initial(), version(r, 5000, 30).latency!) : a.initial();
+      for (let i = 0; i < 5000; i++) {
+        const o = a.observe(state, { t: i, canary: version(r, 2, 150), baseline: version(r, 18, 30) });
+        if (o.decision.verdict === 'rollback') return i + 1;
+        state = o.state;
+      }
+      return Infinity;
+    };
+    const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    const seeds = [...Array(21).keys()].map((k) => 500 + k);
+    const withHistory = median(seeds.map((seed) => batchesToRollback(seed, true)));
+    const without = median(seeds.map((seed) => batchesToRollback(seed, false)));
+    expect(withHistory).toBeLessThan(without);
+    expect(without).toBeLessThan(Infinity);
+  });
+
   it('applies maxP99Latency as a hard guard, shown by a bound rather than one slow interval', () => {
     // True p99 = 30·ln(100) ≈ 138 ms; above the 80 ms bound more than 1 % of requests fall.
     const d = run(7, 30, 2000, { thresholds: { maxP99LatencyMs: 80 } });

@@ -1,4 +1,4 @@
-import type { AnalysisBatch, Decision, Evidence } from '../core/measurement.js';
+import type { AnalysisBatch, Decision, Evidence, LatencyHistogram } from '../core/measurement.js';
 import type { InPlaceAnalyzer } from './in-place.js';
 import {
   recordEvidence,
@@ -16,7 +16,13 @@ import {
 import { batchProblem } from './batch.js';
 import { eValue, num, pct, rate, round } from './format.js';
 import { checkGuards, initialGuards, type GuardState } from './guards.js';
-import { initialLatencyTest, readLatencyTest, updateLatencyTest, type LatencyTestState } from './latency-test.js';
+import {
+  initialLatencyTest,
+  primeLatencyTest,
+  readLatencyTest,
+  updateLatencyTest,
+  type LatencyTestState,
+} from './latency-test.js';
 import { bounds } from './bound-cache.js';
 import type { AnalyzerOptions } from './options.js';
 import {
@@ -83,6 +89,13 @@ export function createSequentialAnalyzer(
       guards: initialGuards(),
       final: null,
     };
+  }
+
+  /** The stable version's history fixes the slow-request threshold before the canary serves (see the port). */
+  function primeBaseline(s: SequentialState, history: LatencyHistogram): SequentialState {
+    if (s.final || s.latency === false) return s;
+    const latency = primeLatencyTest(latencyGrid, s.latency, history, o.latencyQuantile);
+    return latency === s.latency ? s : { ...s, latency };
   }
 
   function observe(s: SequentialState, batch: AnalysisBatch): { state: SequentialState; decision: Decision } {
@@ -233,6 +246,7 @@ export function createSequentialAnalyzer(
       : null;
     if (latency && lat) {
       evidence.slowThresholdMs = latency.thresholdMs;
+      if (latency.primed !== undefined) evidence.slowThresholdFromHistory = latency.primed;
       evidence.canarySlow = latency.canarySlow;
       evidence.baselineSlow = latency.baselineSlow;
       evidence.latencyEValue = eValue(lat.logE);
@@ -289,6 +303,7 @@ export function createSequentialAnalyzer(
   return {
     kind: 'sequential',
     initial,
+    primeBaseline,
     observe,
     observeInPlace,
     observeRecord,

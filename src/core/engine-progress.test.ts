@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EngineHarness, harnessIn } from '../testing/engine-harness.js';
-import { constantAnalyzer, fakeAnalyzer, scriptedAnalyzer } from '../testing/fake-analyzer.js';
+import { constantAnalyzer, fakeAnalyzer, scriptedAnalyzer, type FakeAnalyzerState } from '../testing/fake-analyzer.js';
 import type { AnalysisBatch } from './measurement.js';
 
 describe('measurements', () => {
@@ -52,6 +52,38 @@ describe('measurements', () => {
       latency: { le: [50, 100, 1e9], counts: [5, 16, 20], count: 20, sum: 1100 },
       quantiles: { p99: 120 },
     });
+  });
+
+  it("offers the stable version's whole-life latency at the first reading to the analyzer, once, before any batch", () => {
+    const offered: unknown[] = [];
+    const base = fakeAnalyzer(() => 'continue');
+    const analyzer = {
+      ...base,
+      primeBaseline: (s: FakeAnalyzerState, history: unknown) => (offered.push(history), { ...s, t: -1 }),
+    };
+    const h = new EngineHarness({ analyzer });
+    const history = { le: [50, 100, 1e9], counts: [4000, 4900, 5000], count: 5000, sum: 200_000 };
+    h.stable = { requests: 5000, errors: 3, latency: history };
+    h.toProgressing();
+    expect(offered).toEqual([history]);
+    expect(h.state.analysis.state).toMatchObject({ batches: 0, t: -1 });
+    h.traffic([10, 0]);
+    h.traffic([10, 0]);
+    expect(offered).toHaveLength(1);
+
+    // An analyzer whose priming throws loses the head start, not the rollout.
+    const broken = new EngineHarness({
+      analyzer: {
+        ...base,
+        primeBaseline: () => {
+          throw new Error('bug');
+        },
+      },
+    });
+    broken.stable = { requests: 5000, errors: 3, latency: history };
+    broken.toProgressing();
+    expect(broken.state.phase).toBe('progressing');
+    expect(broken.traffic([10, 0]).state.phase).toBe('progressing');
   });
 
   it('logs analysis when the verdict changes or is decisive, not every "continue"', () => {

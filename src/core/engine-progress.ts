@@ -161,8 +161,16 @@ function recordReading(d: Draft, m: Extract<Measurement, { phase: 'ok' }>, analy
   const hadFailures = a.consecutiveMetricFailures;
   if (!a.lastStable || !a.lastCanary) {
     // The first reading is the reference point: the stable version's totals cover its whole life before this
-    // rollout, which would drown out what it serves beside the canary.
-    d.setAnalysis({ lastStable: stable, lastCanary: canary });
+    // rollout, which would drown out what it serves beside the canary. Its latency histogram is still the best
+    // description of "normal": an analyzer may fix its latency threshold from it (once, before any batch).
+    const history = stable.latency;
+    let state = a.state;
+    try {
+      if (history && analyzer.primeBaseline) state = analyzer.primeBaseline(a.state, history);
+    } catch {
+      state = a.state; // a faulty analyzer extension costs the head start, never the rollout
+    }
+    d.setAnalysis({ lastStable: stable, lastCanary: canary, ...(state !== a.state ? { state } : {}) });
     restored(d, hadFailures);
     return;
   }

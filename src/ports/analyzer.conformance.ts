@@ -120,6 +120,31 @@ export function describeAnalyzerConformance(name: string, make: () => Analyzer):
       }
     });
 
+    it("takes the stable version's history (when it can) as JSON state, and shrugs off a broken one", () => {
+      const a = make();
+      if (!a.primeBaseline) return;
+      const history = sampleBatches(9, 40, 0.005).reduce((acc: AnalysisBatch['baseline'] | null, b) => {
+        const h = b.baseline.latency;
+        if (!h || !acc?.latency) return acc ?? (h ? b.baseline : null);
+        const counts = acc.latency.counts.map((c, i) => c + h.counts[i]!);
+        return { ...acc, latency: { ...acc.latency, counts, count: acc.latency.count + h.count } };
+      }, null)!.latency!;
+      const primed = a.primeBaseline(a.initial(), history);
+      expect(JSON.parse(JSON.stringify(primed))).toEqual(primed);
+      for (const broken of [
+        { le: [10, 5], counts: [1, 2], count: 2, sum: 0 },
+        { le: [10], counts: [5], count: 2, sum: 0 },
+        { le: [], counts: [], count: 0, sum: 0 },
+      ]) {
+        expect(a.primeBaseline(a.initial(), broken)).toEqual(a.initial());
+      }
+      expect(run(make(), crash, false).at(-1)!.verdict).toBe('rollback');
+      let state = primed;
+      let last: Decision | undefined;
+      for (const b of crash) ({ state, decision: last } = a.observe(state, b));
+      expect(last!.verdict).toBe('rollback');
+    });
+
     it('ignores an invalid batch without changing its state', () => {
       const a = make();
       const s = a.initial();
