@@ -86,6 +86,26 @@ describe('measurements', () => {
     expect(broken.traffic([10, 0]).state.phase).toBe('progressing');
   });
 
+  it("prefers a provider's separate history of the stable version to its first reading's totals", () => {
+    const offered: unknown[] = [];
+    const base = fakeAnalyzer(() => 'continue');
+    const h = new EngineHarness({
+      analyzer: { ...base, primeBaseline: (s: FakeAnalyzerState, history: unknown) => (offered.push(history), s) },
+    });
+    h.send({ type: 'start' });
+    h.send({ type: 'canary-status', ready: 2, desired: 2 }, 5_000);
+    const history = { le: [50, 100, 1e9], counts: [300, 390, 400], count: 400, sum: 16_000 };
+    const measurement = {
+      phase: 'ok' as const,
+      at: h.now + 1_000,
+      stable: { requests: 3, errors: 0, latency: { le: [50, 100, 1e9], counts: [3, 3, 3], count: 3, sum: 60 } },
+      canary: { requests: 0, errors: 0 },
+      stableHistory: history,
+    };
+    h.send({ type: 'measurement', measurement }, 1_000);
+    expect(offered).toEqual([history]);
+  });
+
   it('logs analysis when the verdict changes or is decisive, not every "continue"', () => {
     const h = new EngineHarness({
       analyzer: scriptedAnalyzer(['continue', 'continue', 'inconclusive', 'continue', 'continue']),

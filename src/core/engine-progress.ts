@@ -163,7 +163,7 @@ function recordReading(d: Draft, m: Extract<Measurement, { phase: 'ok' }>, analy
     // The first reading is the reference point: the stable version's totals cover its whole life before this
     // rollout, which would drown out what it serves beside the canary. Its latency histogram is still the best
     // description of "normal": an analyzer may fix its latency threshold from it (once, before any batch).
-    const history = stable.latency;
+    const history = m.stableHistory ?? stable.latency;
     let state = a.state;
     try {
       if (history && analyzer.primeBaseline) state = analyzer.primeBaseline(a.state, history);

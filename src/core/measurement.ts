@@ -31,7 +31,18 @@ export type MeasurementPhase = 'ok' | 'no-data' | 'error';
  * with phase `error` and a reason, which the engine reasons about (it never counts as healthy).
  */
 export type Measurement =
-  | { phase: 'ok'; at: number; stable: VersionCounts; canary: VersionCounts }
+  | {
+      phase: 'ok';
+      at: number;
+      stable: VersionCounts;
+      canary: VersionCounts;
+      /**
+       * The stable version's latency over a window before the analysis began, from providers whose counts start at
+       * the analysis (Prometheus); offered once. The engine gives it to the analyzer at the first reading, where
+       * the built-in proxy's whole-life totals serve the same purpose.
+       */
+      stableHistory?: LatencyHistogram;
+    }
   | { phase: 'no-data' | 'error'; at: number; reason: string };
 
 /** Counts observed during one interval (differences of two cumulative readings). */

@@ -146,6 +146,41 @@ describe.skipIf(!enabled)(
       expect(m.canary.quantiles?.p99).toBeGreaterThanOrEqual(0);
     });
 
+    it("offers the stable version's latency of the hour before the analysis, once, at the first reading", async () => {
+      // An analysis that begins now: the requests sent above lie before it, so they are history, not counts.
+      let first: Extract<Measurement, { phase: 'ok' }> | undefined;
+      let p: MetricProvider | undefined;
+      let later = 0;
+      await waitFor('the earlier proxy requests in the history', async () => {
+        later = Date.now();
+        p = await provider({ address: prom.address, querySet: 'chimera-proxy' });
+        const m = await p.measure(
+          { service: 'web', stableVersion: 'v1', canaryVersion: 'v2', since: later, now: later },
+          signal,
+        );
+        if (m.phase !== 'ok') return false;
+        first = m;
+        return (m.stableHistory?.count ?? 0) >= 90;
+      });
+      // v1 served about half of the 200 proxy requests, all before `later`; none are counted in the analysis.
+      expect(first!.stableHistory!.count).toBeLessThanOrEqual(110);
+      expect(first!.stableHistory!.le.length).toBeGreaterThan(3);
+      expect(first!.stable.requests).toBeLessThan(first!.stableHistory!.count);
+      const second = await p!.measure(
+        { service: 'web', stableVersion: 'v1', canaryVersion: 'v2', since: later, now: Date.now() },
+        signal,
+      );
+      expect(second.phase).toBe('ok');
+      if (second.phase === 'ok') expect(second.stableHistory).toBeUndefined();
+      // A query set without latency buckets has no history to offer.
+      const hap = await provider({ address: prom.address, querySet: 'haproxy' });
+      const h = await hap.measure(
+        { service: 'web', stableVersion: 'v1', canaryVersion: 'v2', since: Date.now(), now: Date.now() },
+        signal,
+      );
+      if (h.phase === 'ok') expect(h.stableHistory).toBeUndefined();
+    });
+
     it('counts never shrink from one reading to the next (cumulative per rollout)', async () => {
       const p = await provider({ address: prom.address, querySet: 'haproxy' });
       const a = await measureSettled(p);

@@ -23,6 +23,8 @@ interface Failure {
 }
 type Read<T> = { ok: true; value: T } | ({ ok: false } & Failure);
 
+/** How far back before the analysis the stable version's latency history reaches. */
+const HISTORY_MS = 3_600_000;
 const short = (expr: string): string => (expr.length > 160 ? `${expr.slice(0, 157)}...` : expr);
 
 /**
@@ -35,6 +37,8 @@ export class PrometheusProvider implements MetricProvider {
   private readonly queries: QuerySet;
   /** Highest counts seen per rollout and version: cumulative counts must not shrink, even across a counter reset. */
   private readonly high = new Map<string, { requests: number; errors: number }>();
+  /** Analyses already offered the stable version's history (see `history`). */
+  private readonly historyOffered = new Set<string>();
 
   constructor(private readonly settings: PrometheusConfig) {
     const base: QuerySet = QUERY_SETS[settings.querySet];
@@ -61,12 +65,35 @@ export class PrometheusProvider implements MetricProvider {
     const worst = failures.find((f) => f.phase === 'error') ?? failures[0];
     if (worst) return { phase: worst.phase, at: query.now, reason: worst.reason };
     if (!stable.ok || !canary.ok) throw new Error('unreachable');
+    const stableHistory = await this.history(query, signal);
     return {
       phase: 'ok',
       at: query.now,
       stable: this.monotone(query, 'stable', query.stableVersion, stable.value),
       canary: this.monotone(query, 'canary', query.canaryVersion, canary.value),
+      ...(stableHistory ? { stableHistory } : {}),
     };
+  }
+
+  /**
+   * The stable version's latency histogram over the hour before the analysis began, once per analysis (the
+   * first reading): the same bucket template, evaluated at the analysis start with the window moved an hour back.
+   * It lets the analyzer fix its latency threshold at once instead of waiting for the stable version to serve
+   * beside the canary. Best effort: any failure or empty answer is simply no history.
+   */
+  private async history(query: MetricQuery, signal: AbortSignal): Promise<LatencyHistogram | undefined> {
+    const key = `${query.service}|${query.since}|${query.stableVersion}`;
+    if (this.historyOffered.has(key)) return undefined;
+    this.historyOffered.add(key);
+    if (this.historyOffered.size > 64) this.historyOffered.delete(this.historyOffered.values().next().value!);
+    const vars = {
+      ...this.variables(query, 'stable', query.stableVersion, promDuration(HISTORY_MS)),
+      start: ((query.since - HISTORY_MS) / 1000).toFixed(3),
+    };
+    const read = await this.histogram(vars, query.since, `stable ${query.stableVersion} history`, signal).catch(
+      () => undefined,
+    );
+    return read?.ok && read.value && read.value.count > 0 ? read.value : undefined;
   }
 
   async online(signal: AbortSignal): Promise<void> {
