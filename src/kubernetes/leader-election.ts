@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import { KubeApiError, type KubeClient } from './client.js';
 import { LEASES, apiVersion, resourcePath } from './paths.js';
 import type { Lease } from './types.js';
+import { sleepUnlessAborted } from '../abortable-sleep.js';
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -68,7 +69,7 @@ export class LeaderElector {
   async run(callbacks: LeaderCallbacks, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       if (!(await this.attempt(callbacks, signal))) {
-        await sleep(this.retryMs, signal);
+        await sleepUnlessAborted(this.retryMs, signal);
         continue;
       }
       this.leader = true;
@@ -76,7 +77,7 @@ export class LeaderElector {
       callbacks.onStartedLeading(leading.signal);
       let lastRenew = performance.now();
       while (!signal.aborted) {
-        await sleep(this.retryMs, signal);
+        await sleepUnlessAborted(this.retryMs, signal);
         if (signal.aborted) break;
         if (await this.attempt(callbacks, signal)) lastRenew = performance.now();
         else if (performance.now() - lastRenew >= this.renewDeadlineMs || this.lastLeader !== this.options.identity) {
@@ -166,17 +167,4 @@ export class LeaderElector {
       this.options.log?.warn({ err }, 'leader election: could not release the lease');
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

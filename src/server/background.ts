@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { LeaderController } from './leader-controller.js';
 import type { SpecRegistry } from './spec-registry.js';
+import { sleepUnlessAborted } from '../abortable-sleep.js';
 
 export interface LeaderElectionSettings {
   /** Name of the coordination.k8s.io Lease the replicas share. */
@@ -147,7 +148,7 @@ async function startTerm(opts: BackgroundOptions, signal: AbortSignal): Promise<
     } catch (err) {
       if (!opts.leaderElection) throw err;
       opts.log.error({ err: errorMessage(err) }, 'leader election: could not start driving; trying again in 5 s');
-      await sleep(5_000, signal);
+      await sleepUnlessAborted(5_000, signal);
     }
   }
 }
@@ -211,17 +212,4 @@ async function leaderTerm(opts: BackgroundOptions, signal: AbortSignal): Promise
     throw err;
   }
   return { ended: ended.then(endTerm) };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

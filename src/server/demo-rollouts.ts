@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { stopProxy } from '../providers/builtin-proxy/index.js';
 import { createPlatform } from '../providers/registry.js';
 import type { SpecRegistry } from './spec-registry.js';
+import { sleepUnlessAborted } from '../abortable-sleep.js';
 
 export interface DemoRolloutOptions {
   controller: Controller;
@@ -91,24 +92,11 @@ export class DemoRollouts {
           else healthy = true;
         }
       }
-      await sleep(this.opts.gapMs ?? 6000, signal);
+      await sleepUnlessAborted(this.opts.gapMs ?? 6000, signal);
     }
   }
 
   private async until(signal: AbortSignal, done: () => Promise<boolean>): Promise<void> {
-    while (!signal.aborted && !(await done())) await sleep(500, signal);
+    while (!signal.aborted && !(await done())) await sleepUnlessAborted(500, signal);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

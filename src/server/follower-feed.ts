@@ -2,6 +2,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { LeaderController } from './leader-controller.js';
+import { sleepUnlessAborted } from '../abortable-sleep.js';
 
 /**
  * Live updates on a follower. The event stream, the dashboard and /metrics listen to the controller's events, but a
@@ -32,7 +33,7 @@ export async function followStore(
     } catch (err) {
       if (!signal.aborted) log.warn({ err: errorMessage(err) }, 'follower: could not read rollouts from the store');
     }
-    await sleep(pollMs, signal);
+    await sleepUnlessAborted(pollMs, signal);
   }
 }
 
@@ -55,17 +56,4 @@ async function poll(
     }
     controller.emit('state', r);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

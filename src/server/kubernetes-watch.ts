@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { LoadedSpec } from '../spec/load.js';
 import type { SpecRegistry } from './spec-registry.js';
+import { sleepUnlessAborted } from '../abortable-sleep.js';
 
 export interface KubernetesWatchOptions {
   specs: SpecRegistry;
@@ -68,7 +69,7 @@ export async function watchKubernetes(opts: KubernetesWatchOptions, signal: Abor
     } catch (err) {
       if (!signal.aborted) opts.log.warn({ err: errorMessage(err) }, 'kubernetes watch: could not follow the specs');
     }
-    await sleep(opts.pollMs ?? 5_000, signal);
+    await sleepUnlessAborted(opts.pollMs ?? 5_000, signal);
   }
   await Promise.allSettled([...running.values()].map((w) => w.done));
 }
@@ -166,17 +167,4 @@ async function watchGroup(
     if (known[dep] === undefined) await opts.store.setValue(knownKey(group.namespace, dep), version);
   }
   return { done };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
