@@ -1,5 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../ports/store.js';
+import { ConflictError } from '../errors.js';
+import { updateValue } from '../store/update-value.js';
 import type { Principal } from './roles.js';
 import { hashToken } from './tokens.js';
 
@@ -63,18 +65,27 @@ export class SessionStore {
 
   /** Applies `change` to the index (hash → expiry) after dropping, and deleting, the expired sessions. */
   private async updateIndex(now: number, change: (live: Map<string, number>) => void): Promise<void> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const before = await this.backend.getValue(INDEX_KEY);
-      const live = new Map(parseIndex(before));
-      const expired = [...live].filter(([, at]) => at <= now).map(([h]) => h);
-      for (const h of expired) live.delete(h);
-      change(live);
-      if (await this.backend.compareAndSet(INDEX_KEY, before, JSON.stringify([...live]))) {
-        for (const h of expired) await this.backend.setValue(sessionKey(h), undefined);
-        return;
-      }
+    let expired: string[] = [];
+    try {
+      await updateValue(
+        this.backend,
+        INDEX_KEY,
+        (stored) => {
+          const live = new Map(parseIndex(stored));
+          expired = [...live].filter(([, at]) => at <= now).map(([h]) => h);
+          for (const h of expired) live.delete(h);
+          change(live);
+          return JSON.stringify([...live]);
+        },
+        'the session index',
+      );
+    } catch (err) {
+      // Logins racing on the index without end: the session itself is stored and works; its index entry (only
+      // used to clean up) waits for the next login.
+      if (err instanceof ConflictError) return;
+      throw err;
     }
-    // Ten logins racing on one index: the session itself is stored; its index entry waits for the next login.
+    for (const h of expired) await this.backend.setValue(sessionKey(h), undefined);
   }
 }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConfigError, NotFoundError } from '../errors.js';
 import type { Store } from '../ports/store.js';
+import { updateValue } from '../store/update-value.js';
 import { isRole, ROLES, type Principal, type Role } from './roles.js';
 
 /** Every token starts with this, so a leaked one is easy to recognise (and to grep for in logs). */
@@ -78,11 +79,7 @@ export class TokenService {
    * creating tokens at once must not drop each other's entry from the list.
    */
   private async updateIndex(change: (all: StoredToken[]) => StoredToken[]): Promise<void> {
-    for (;;) {
-      const raw = await this.store.getValue(INDEX_KEY);
-      const next = JSON.stringify(change(parseIndex(raw)));
-      if (await this.store.compareAndSet(INDEX_KEY, raw, next)) return;
-    }
+    await updateValue(this.store, INDEX_KEY, (raw) => JSON.stringify(change(parseIndex(raw))), 'the token index');
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Controller } from './controller.js';
-import { ConflictError } from '../errors.js';
+import { UNCHANGED, updateValue } from '../store/update-value.js';
 import type { Store } from '../ports/store.js';
 
 /** Key of the index in the store's key/value area: a JSON array of service names, sorted. */
@@ -66,15 +66,18 @@ export class ServiceIndex {
    * store may add names at the same moment, and neither addition may be lost.
    */
   private async merge(known: Set<string>): Promise<void> {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const raw = await this.store.getValue(SERVICE_INDEX_KEY);
-      const stored = parseIndex(raw) ?? [];
-      const merged = new Set([...stored, ...known]);
-      for (const n of stored) known.add(n);
-      if (raw !== undefined && merged.size === stored.length) return;
-      if (await this.store.compareAndSet(SERVICE_INDEX_KEY, raw, JSON.stringify([...merged].sort()))) return;
-    }
-    throw new ConflictError('the service index kept changing under this server; will retry at the next listing');
+    await updateValue(
+      this.store,
+      SERVICE_INDEX_KEY,
+      (raw) => {
+        const stored = parseIndex(raw) ?? [];
+        const merged = new Set([...stored, ...known]);
+        for (const n of stored) known.add(n);
+        if (raw !== undefined && merged.size === stored.length) return UNCHANGED;
+        return JSON.stringify([...merged].sort());
+      },
+      'the service index',
+    );
   }
 
   private load(): Promise<Set<string>> {
