@@ -1,4 +1,4 @@
-import type { AnalysisBatch, CountsDelta } from '../core/measurement.js';
+import type { AnalysisBatch, CountsDelta, Decision } from '../core/measurement.js';
 
 /** What is wrong with a batch, or null when every count is a whole number ≥ 0 and errors ≤ requests. */
 export function batchProblem(batch: AnalysisBatch): string | null {
@@ -18,4 +18,9 @@ function versionProblem(name: string, d: CountsDelta | undefined): string | null
   }
   if (d.errors > d.requests) return `${name}.errors (${d.errors}) exceeds ${name}.requests (${d.requests})`;
   return null;
+}
+
+/** A batch that cannot be read changes nothing and decides nothing. */
+export function invalid(problem: string): Decision {
+  return { verdict: 'inconclusive', reason: `invalid batch ignored: ${problem}`, evidence: { invalid: true } };
 }

@@ -1,12 +1,11 @@
 import type { AnalysisBatch, Decision, Evidence } from '../core/measurement.js';
 import type { Analyzer } from '../ports/analyzer.js';
-import { batchProblem } from './batch.js';
+import { batchProblem, invalid } from './batch.js';
 import { num, pct, rate, round } from './format.js';
 import { checkGuards, initialGuards, type GuardState } from './guards.js';
 import { batchP99 } from './latency.js';
 import { mannWhitneyGreater } from './mann-whitney.js';
 import type { AnalyzerOptions } from './options.js';
-import { invalid } from './sequential.js';
 
 /** JSON state of compare mode: the current window's per-interval values (at most `compareWindow` each). */
 export interface CompareState {

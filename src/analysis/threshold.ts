@@ -1,10 +1,9 @@
 import type { AnalysisBatch, Decision, Evidence } from '../core/measurement.js';
 import type { Analyzer } from '../ports/analyzer.js';
-import { batchProblem } from './batch.js';
+import { batchProblem, invalid } from './batch.js';
 import { pct, rate, round } from './format.js';
 import { batchP99 } from './latency.js';
 import type { AnalyzerOptions } from './options.js';
-import { invalid } from './sequential.js';
 
 /** JSON state of threshold mode: only the traffic seen so far and a final rollback. */
 export interface ThresholdState {

@@ -1,0 +1,109 @@
+import type { Decision, Evidence } from '../core/measurement.js';
+import { num, round } from './format.js';
+import type { GuardState } from './guards.js';
+import { initialGuards } from './guards.js';
+import type { LatencyTestState } from './latency-test.js';
+import type { AnalyzerOptions } from './options.js';
+import {
+  gridIndex,
+  initialRatioTest,
+  makeGrid,
+  type RatioGrid,
+  type RatioReadout,
+  type RatioTestState,
+} from './ratio-test.js';
+
+/** JSON state of the sequential analyzer: fixed size, whatever the number of batches. */
+export interface SequentialState {
+  v: 1;
+  canary: { requests: number; errors: number };
+  baseline: { requests: number; errors: number };
+  errors: RatioTestState;
+  /** null until the first batch with requests says whether latency histograms are reported. */
+  latency: LatencyTestState | null | false;
+  guards: GuardState;
+  /** A rollback is final: every later batch gets the same answer. */
+  final: Decision | null;
+}
+
+// How alpha is spent: the error test gets most of it; the latency test and the two hard guards the rest.
+// Fixed at the first batch with requests, so the split never depends on the outcome.
+// The guards are a backstop (the count test catches large regressions first), so they get little.
+export const ALPHA_GUARDS = 0.02;
+export const ALPHA_LATENCY = 0.1;
+
+/** The error test's level: 1/alpha share, as evidence shows it, as its logarithm, and as a reason shows it. */
+export interface ErrorLevel {
+  rounded: number;
+  log: number;
+  text: string;
+}
+
+/**
+ * Everything the sequential analyzer derives from its options once, and reads on every batch: the grids of the
+ * two count tests, how they are read, the error test's level and the texts reasons repeat.
+ */
+export interface SequentialSetup {
+  o: AnalyzerOptions;
+  grid: RatioGrid;
+  latencyGrid: RatioGrid;
+  /** ln(1/alpha): the level of the bounds that show "healthy". */
+  logT: number;
+  errorsReadout: RatioReadout;
+  latencyReadout: RatioReadout;
+  /** The error test's level for a stream without [0] and with [1] a latency test. */
+  errorLevels: ErrorLevel[];
+  /** No hard guard configured: the fast path of `chimera analyze` may run. */
+  noGuards: boolean;
+  toleranceText: string;
+  minRequestsText: string;
+}
+
+export function sequentialSetup(o: AnalyzerOptions): SequentialSetup {
+  // Errors roll back on evidence against "canary no worse" (ρ0 = 1): any excess error is a fault. Slow requests
+  // roll back on evidence against "no more than 1 + latencyTolerance times the baseline's share": a tail that
+  // is only as much slower as the user allows is no fault, however much traffic shows it (the e-value against
+  // ρ0 = 1 rolled such canaries back, a lower-traffic version's tail being a little longer on a busy host).
+  const grid = makeGrid([1 + o.tolerance]);
+  const latencyGrid = makeGrid([], 1 + o.latencyTolerance);
+  const logT = Math.log(1 / o.alpha);
+  return {
+    o,
+    grid,
+    latencyGrid,
+    logT,
+    errorsReadout: { toleranceIndex: gridIndex(grid, 1 + o.tolerance), logThreshold: logT },
+    latencyReadout: { toleranceIndex: gridIndex(latencyGrid, 1 + o.latencyTolerance), logThreshold: logT },
+    errorLevels: [false, true].map((withLatency) => {
+      const alphaErrors = o.alpha * (1 - ALPHA_GUARDS - (withLatency ? ALPHA_LATENCY : 0));
+      return { rounded: round(1 / alphaErrors), log: Math.log(1 / alphaErrors), text: num(1 / alphaErrors) };
+    }),
+    noGuards: o.thresholds.maxErrorRate === undefined && o.thresholds.maxP99LatencyMs === undefined,
+    toleranceText: num(1 + o.tolerance),
+    minRequestsText: String(o.minRequests),
+  };
+}
+
+export function initialSequentialState(setup: SequentialSetup): SequentialState {
+  return {
+    v: 1,
+    canary: { requests: 0, errors: 0 },
+    baseline: { requests: 0, errors: 0 },
+    errors: initialRatioTest(setup.grid),
+    latency: null,
+    guards: initialGuards(),
+    final: null,
+  };
+}
+
+/** A decision of `next`; a rollback is final: every later batch gets the same answer. */
+export function decided(
+  next: SequentialState,
+  verdict: Decision['verdict'],
+  reason: string,
+  evidence: Evidence,
+): Decision {
+  const decision: Decision = { verdict, reason, evidence };
+  if (verdict === 'rollback') next.final = decision;
+  return decision;
+}
