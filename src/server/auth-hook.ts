@@ -29,6 +29,7 @@ export function installAuth(app: FastifyInstance): void {
     );
   });
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('sessionCsrf', undefined);
   app.addHook('onRequest', async (req) => {
     // Unmatched URLs (404, the dashboard's fallback) carry no route config; they expose nothing.
     const role: RouteRole = req.routeOptions.config?.role ?? 'public';
@@ -63,6 +64,7 @@ async function authenticate(app: FastifyInstance, req: FastifyRequest): Promise<
       throw new ForbiddenError(`missing or wrong ${CSRF_HEADER} header (reload the page)`);
     }
   }
+  req.sessionCsrf = session.csrf;
   return session.principal;
 }
 

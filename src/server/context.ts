@@ -49,5 +49,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal?: Principal;
+    /** The CSRF secret of the session the request came with (cookie logins only), read once by the auth hook. */
+    sessionCsrf?: string;
   }
 }

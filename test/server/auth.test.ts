@@ -80,7 +80,10 @@ describe('dashboard login and sessions', () => {
     const cookie = `chimera_session=${c.chimera_session!.value}; chimera_csrf=${c.chimera_csrf!.value}`;
 
     const me = await s.app.inject({ url: '/api/v1/auth/me', headers: { cookie } });
-    expect(me.json()).toMatchObject({ name: 'test-operator', role: 'operator' });
+    // The dashboard learns the CSRF secret from here too; a bearer token has no session and so none.
+    expect(me.json()).toEqual({ name: 'test-operator', role: 'operator', csrf: c.chimera_csrf!.value });
+    const byToken = await s.app.inject({ url: '/api/v1/auth/me', headers: s.as('operator') });
+    expect(byToken.json()).toEqual({ name: 'test-operator', role: 'operator' });
     const change = { method: 'POST' as const, url: '/api/v1/specs/validate', payload: { yaml: 'a: 1' } };
     expect((await s.app.inject({ ...change, headers: { cookie } })).statusCode).toBe(403);
     expect((await s.app.inject({ ...change, headers: { cookie, 'x-csrf-token': 'guess' } })).statusCode).toBe(403);

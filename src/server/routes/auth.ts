@@ -39,14 +39,12 @@ export function authRoutes(app: FastifyInstance): void {
     return { ok: true };
   });
 
-  app.get('/api/v1/auth/me', { config: { role: 'viewer' } }, async (req) => {
-    const session = await sessions.get(req.cookies[SESSION_COOKIE]);
-    return {
-      name: req.principal!.name,
-      role: req.principal!.role,
-      ...(session ? { csrf: session.csrf } : {}),
-    };
-  });
+  // The auth hook has read the session already (a bearer token has none, so no csrf).
+  app.get('/api/v1/auth/me', { config: { role: 'viewer' } }, (req) => ({
+    name: req.principal!.name,
+    role: req.principal!.role,
+    ...(req.sessionCsrf !== undefined ? { csrf: req.sessionCsrf } : {}),
+  }));
 
   app.get('/api/v1/tokens', { config: { role: 'admin' } }, async () => ({ tokens: await tokens.list() }));
 
