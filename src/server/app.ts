@@ -4,9 +4,11 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { ConfigError, errorMessage } from '../errors.js';
 import { LoginLimiter, SessionStore, TokenService } from '../auth/index.js';
 import type { Controller } from '../controller/controller.js';
+import { TERMINAL_PHASES, type RolloutState } from '../core/rollout.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import { installAuth } from './auth-hook.js';
+import { ChartWriter } from './chart-store.js';
 import type { ServerContext } from './context.js';
 import { EventHub } from './event-hub.js';
 import { installErrorHandler } from './http-errors.js';
@@ -56,11 +58,17 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
 
+  // Chart points are stored by the process that derives them (it drives the rollout), finished when it ends there.
+  const charts = new ChartWriter(opts.store, opts.log);
+  const endChart = (s: RolloutState): void => {
+    if (TERMINAL_PHASES.includes(s.phase) && opts.controller.isDriving(s.id)) void charts.finish(s.id);
+  };
+  opts.controller.on('state', endChart);
   const ctx: ServerContext = {
     controller: opts.controller,
     store: opts.store,
     log: opts.log,
-    hub: new EventHub(opts.controller),
+    hub: new EventHub(opts.controller, { onPoint: (s, point) => charts.append(s.id, point) }),
     metrics: new ServerMetrics(opts.controller),
     tokens: new TokenService(opts.store),
     sessions: new SessionStore(opts.store),
@@ -71,10 +79,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     ready: false,
   };
   app.decorate('chimera', ctx);
-  app.addHook('onClose', (_app, done) => {
+  app.addHook('onClose', async () => {
+    opts.controller.off('state', endChart);
     ctx.hub.close();
     ctx.metrics.close();
-    done();
+    await charts.close();
   });
 
   installErrorHandler(app);

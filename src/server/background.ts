@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.js';
 import type { KubeClient } from '../kubernetes/client.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
+import type { EventHub } from './event-hub.js';
 import type { LeaderController } from './leader-controller.js';
 import type { SpecRegistry } from './spec-registry.js';
 import { sleepUnlessAborted } from '../abortable-sleep.js';
@@ -27,6 +28,8 @@ export interface BackgroundOptions {
   controller: LeaderController;
   store: Store;
   specs: SpecRegistry;
+  /** Where a follower publishes the chart points the leader stored. */
+  hub: Pick<EventHub, 'publishPoint'>;
   log: Logger;
   leaderElection?: LeaderElectionSettings;
   /** Watch the template Deployments of registered kubernetes specs: `all` namespaces they name, or these. */
@@ -107,7 +110,7 @@ export async function startBackground(opts: BackgroundOptions): Promise<Backgrou
   });
   opts.log.info({ lease: `${namespace}/${le.lease}`, identity }, 'leader election: contending');
   const { followStore } = await import('./follower-feed.js');
-  const following = followStore(opts.controller, opts.store, opts.log, stop.signal);
+  const following = followStore(opts.controller, opts.hub, opts.store, opts.log, stop.signal);
   const running = elector.run(
     {
       onStartedLeading: (signal) => {

@@ -28,6 +28,11 @@ export interface HubOptions {
   /** Chart points kept per rollout, and how many rollouts' charts are kept. */
   pointsPerRollout?: number;
   rolloutsKept?: number;
+  /**
+   * Called with each point this process derives from its own controller's measurements (it drives the rollout),
+   * not with points published from elsewhere: the server stores these (src/server/chart-store.ts).
+   */
+  onPoint?: (state: RolloutState, point: MetricPoint) => void;
 }
 
 /**
@@ -42,7 +47,7 @@ export class EventHub {
   private readonly listeners = new Set<{ filter: HubFilter; fn: (e: HubEvent) => void }>();
   private readonly rates = new RateTracker();
   private readonly series = new Map<string, MetricPoint[]>();
-  private readonly opts: Required<HubOptions>;
+  private readonly opts: Required<Omit<HubOptions, 'onPoint'>> & Pick<HubOptions, 'onPoint'>;
   private readonly detach: () => void;
 
   constructor(controller: Controller, opts: HubOptions = {}) {
@@ -56,8 +61,8 @@ export class EventHub {
       const rates = this.rates.update(s.id, m);
       if (!rates) return;
       const point: MetricPoint = { at: m.at, weight: s.appliedWeight ?? s.weight, ...rates };
-      this.remember(s.id, point);
-      this.publish({ type: 'metrics', rolloutId: s.id, service: s.service, data: point });
+      this.publishPoint(s, point);
+      this.opts.onPoint?.(s, point);
     };
     controller.on('state', onState);
     controller.on('log', onLog);
@@ -95,9 +100,26 @@ export class EventHub {
     return this.listeners.size;
   }
 
-  /** The chart points kept for a rollout (those seen since this server started). */
+  /**
+   * The chart points kept in memory for a rollout: those seen since this server started (the stored chart has the
+   * rest, see src/server/chart-store.ts).
+   */
   points(rolloutId: string): MetricPoint[] {
     return this.series.get(rolloutId) ?? [];
+  }
+
+  /** How many chart points are kept per rollout. */
+  get pointsPerRollout(): number {
+    return this.opts.pointsPerRollout;
+  }
+
+  /**
+   * Keeps and publishes a chart point as it is: one derived here, or one the leader derived and stored, which a
+   * follower reads back (src/server/follower-feed.ts).
+   */
+  publishPoint(rollout: Pick<RolloutState, 'id' | 'service'>, point: MetricPoint): void {
+    this.remember(rollout.id, point);
+    this.publish({ type: 'metrics', rolloutId: rollout.id, service: rollout.service, data: point });
   }
 
   close(): void {

@@ -99,7 +99,7 @@ export const ENDPOINTS: Endpoint[] = [
     method: 'get',
     path: '/api/v1/rollouts/{id}/metrics',
     role: 'viewer',
-    summary: 'Live chart points kept since the server started',
+    summary: 'Live chart points (the last 900), stored: the same on every replica and after a restart',
     ok: [200, 'points'],
   },
   {

@@ -98,6 +98,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       controller,
       store,
       specs: app.chimera.specs,
+      hub: app.chimera.hub,
       log,
       ...pick(opts, ['leaderElection', 'watchKubernetes', 'watchKubernetesPollMs', 'watchFolder', 'watchFolderPollMs']),
       onLead: async () => {

@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Phase } from '../../core/rollout.js';
-import { ForbiddenError } from '../../errors.js';
+import { errorMessage, ForbiddenError } from '../../errors.js';
 import { actor } from '../auth-hook.js';
+import { mergePoints, readChart } from '../chart-store.js';
 import { rolloutView } from '../views.js';
 import { approvalStatusRoute } from './approval-status.js';
 import { commandBody, eventsQuery, parseBody, rolloutQuery, startBody } from '../schemas.js';
 
 /** Rollouts: list, start, read, their event log and chart, and commands. */
 export function rolloutRoutes(app: FastifyInstance): void {
-  const { controller, store, specs, hub } = app.chimera;
+  const { controller, store, specs, hub, log } = app.chimera;
 
   app.get('/api/v1/rollouts', { config: { role: 'viewer' } }, async (req) => {
     const q = parseBody(rolloutQuery, req.query, 'query');
@@ -50,9 +51,16 @@ export function rolloutRoutes(app: FastifyInstance): void {
     return { events: await store.events(req.params.id, q.after ?? 0) };
   });
 
+  // The stored chart (every replica's, across restarts) completed by the points this server has that are not
+  // stored yet (those since its last write). A store that cannot be read leaves the points in memory.
   app.get<{ Params: { id: string } }>('/api/v1/rollouts/:id/metrics', { config: { role: 'viewer' } }, async (req) => {
-    await controller.get(req.params.id);
-    return { points: hub.points(req.params.id) };
+    const id = req.params.id;
+    await controller.get(id);
+    const stored = await readChart(store, id, log).catch((err: unknown) => {
+      log.warn({ rollout: id, err: errorMessage(err) }, 'could not read the stored chart; answering from memory');
+      return [];
+    });
+    return { points: mergePoints(stored, hub.points(id)).slice(-hub.pointsPerRollout) };
   });
 
   app.post<{ Params: { id: string } }>(
