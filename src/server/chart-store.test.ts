@@ -113,6 +113,21 @@ describe('chart store: chunks of points in the key/value area', () => {
     }
   });
 
+  it('given more rollouts than the charts kept, then starting a chart deletes the oldest ones, keys and all', async () => {
+    const writer = new ChartWriter(store, silentLogger, { chunkSize: 2, keepCharts: 2 });
+    for (const id of ['r1', 'r2', 'r3']) {
+      for (const at of range(1, 5)) writer.append(id, chartPoint(at));
+      await writer.finish(id);
+    }
+    expect(await readChart(store, 'r1', silentLogger)).toEqual([]);
+    for (const n of [0, 1, 2]) expect(await store.getValue(`chart:r1:${n}`)).toBeUndefined();
+    expect(await store.getValue('chart:r1')).toBeUndefined();
+    for (const id of ['r2', 'r3']) {
+      expect(await readChart(store, id, silentLogger)).toEqual(range(1, 5).map((at) => chartPoint(at)));
+    }
+    expect(JSON.parse((await store.getValue('charts:index'))!)).toEqual(['r2', 'r3']);
+  });
+
   it('given a store that fails, then the writer logs a warning and never throws', async () => {
     const failing = Object.create(store) as Store;
     failing.setValue = () => Promise.reject(new Error('disk full'));

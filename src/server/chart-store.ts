@@ -2,6 +2,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import { UNCHANGED, updateValue } from '../store/update-value.js';
+import { CHARTS_KEPT, registerChart } from './chart-retention.js';
 import type { MetricPoint } from './event-hub.js';
 
 /**
@@ -23,6 +24,8 @@ export interface ChartOptions {
   maxPoints?: number;
   /** Shortest time between two writes of a rollout's open chunk (default 3 s). */
   flushMs?: number;
+  /** Rollouts whose charts are kept: starting a chart deletes the oldest beyond these (default 200). */
+  keepCharts?: number;
 }
 
 interface Head {
@@ -48,7 +51,7 @@ const headKey = (rolloutId: string): string => `chart:${rolloutId}`;
 const chunkKey = (rolloutId: string, n: number): string => `chart:${rolloutId}:${n}`;
 
 function settings(opts: ChartOptions): Required<ChartOptions> & { keepChunks: number } {
-  const all = { chunkSize: 60, maxPoints: 900, flushMs: 3_000, ...opts };
+  const all = { chunkSize: 60, maxPoints: 900, flushMs: 3_000, keepCharts: CHARTS_KEPT, ...opts };
   // The open chunk may hold a single point: the full window needs that many full chunks before it.
   return { ...all, keepChunks: Math.ceil(all.maxPoints / all.chunkSize) + 1 };
 }
@@ -135,10 +138,12 @@ export class ChartWriter {
   private async claim(rolloutId: string): Promise<number> {
     let claimed = 0;
     let dropped: number[] = [];
+    let started = false;
     await updateValue(
       this.store,
       headKey(rolloutId),
       (raw) => {
+        started = raw === undefined;
         // A damaged head starts the chart again rather than stopping it.
         const head = parseHead(raw) ?? { first: 0, last: -1 };
         claimed = head.last + 1;
@@ -149,6 +154,11 @@ export class ChartWriter {
       `the chart head of rollout ${rolloutId}`,
     );
     for (const n of dropped) await this.store.setValue(chunkKey(rolloutId, n), undefined);
+    if (started) {
+      for (const old of await registerChart(this.store, rolloutId, this.opts.keepCharts)) {
+        await deleteChart(this.store, old);
+      }
+    }
     return claimed;
   }
 
@@ -208,6 +218,16 @@ export async function readChartTail(
   const chunks = await Promise.all(range(from, head.last + 1).map((n) => readChunk(store, rolloutId, n, log)));
   const points = mergePoints(chunks.flat()).filter((p) => p.at > after.at);
   return { points, cursor: { chunk: head.last, at: points.at(-1)?.at ?? after.at }, done: head.done === true };
+}
+
+/** Deletes a rollout's stored chart: its chunks, then its head (a reader never sees a head without chunks). */
+export async function deleteChart(store: Store, rolloutId: string): Promise<void> {
+  const head = parseHead(await store.getValue(headKey(rolloutId)));
+  // Bounded: a head naming millions of chunks is damaged, not a reason for millions of deletes.
+  if (head && head.last - head.first < 10_000) {
+    for (let n = head.first; n <= head.last; n++) await store.setValue(chunkKey(rolloutId, n), undefined);
+  }
+  await store.setValue(headKey(rolloutId), undefined);
 }
 
 /** Points of several sources in time order, one per time (the first source wins). */
