@@ -2,7 +2,7 @@ import type { Store } from '../ports/store.js';
 import { updateValue } from '../store/update-value.js';
 
 /**
- * How many rollouts keep their stored chart. Each chart is up to ~16 keys and ~130 KB (chart-store.ts), so without
+ * How many rollouts keep their stored chart. Each chart is up to ~16 keys and ~130 KB (chart-layout.ts), so without
  * a bound a server that runs thousands of rollouts would fill its store with charts nobody opens; 200 charts are at
  * most ~26 MB. The rollout and its event log are kept whatever happens here: only the chart goes.
  */

@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import { openStore } from '../store/index.js';
-import { ChartWriter, readChart, readChartTail } from './chart-store.js';
+import { readChart, readChartTail } from './chart-read.js';
+import { ChartWriter } from './chart-store.js';
 import type { MetricPoint } from './event-hub.js';
 
 /** A chart point whose numbers depend on `at`, so a point out of place or lost shows in a comparison. */

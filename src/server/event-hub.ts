@@ -30,7 +30,7 @@ export interface HubOptions {
   rolloutsKept?: number;
   /**
    * Called with each point this process derives from its own controller's measurements (it drives the rollout),
-   * not with points published from elsewhere: the server stores these (src/server/chart-store.ts).
+   * not with points published from elsewhere: the server stores these (src/server/chart-layout.ts).
    */
   onPoint?: (state: RolloutState, point: MetricPoint) => void;
 }
@@ -102,7 +102,7 @@ export class EventHub {
 
   /**
    * The chart points kept in memory for a rollout: those seen since this server started (the stored chart has the
-   * rest, see src/server/chart-store.ts).
+   * rest, see src/server/chart-layout.ts).
    */
   points(rolloutId: string): MetricPoint[] {
     return this.series.get(rolloutId) ?? [];

@@ -2,7 +2,7 @@ import { TERMINAL_PHASES, type RolloutState } from '../core/rollout.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
-import { readChartTail, type ChartCursor } from './chart-store.js';
+import { readChartTail, type ChartCursor } from './chart-read.js';
 import type { EventHub } from './event-hub.js';
 import type { LeaderController } from './leader-controller.js';
 import { sleepUnlessAborted } from '../abortable-sleep.js';
@@ -23,7 +23,7 @@ const CHART_POLLS_AFTER_END = 30;
  * follower drives nothing, so it would show the leader's rollouts only on reload. While this replica does not lead,
  * this polls the shared store for the newest rollouts and re-emits, on the controller, the log entries and states
  * the leader recorded since the last look, and publishes on `hub` the chart points the leader stored since then
- * (src/server/chart-store.ts; up to a few seconds late, as the leader writes them in batches).
+ * (src/server/chart-layout.ts; up to a few seconds late, as the leader writes them in batches).
  * Runs until `signal` aborts.
  */
 export async function followStore(

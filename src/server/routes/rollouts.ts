@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Phase } from '../../core/rollout.js';
 import { errorMessage, ForbiddenError } from '../../errors.js';
 import { actor } from '../auth-hook.js';
-import { mergePoints, readChart } from '../chart-store.js';
+import { mergePoints, readChart } from '../chart-read.js';
 import { rolloutView } from '../views.js';
 import { approvalStatusRoute } from './approval-status.js';
 import { commandBody, eventsQuery, parseBody, rolloutQuery, startBody } from '../schemas.js';
