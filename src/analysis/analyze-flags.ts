@@ -10,6 +10,7 @@ export interface AnalyzeFlags {
   tolerance?: string;
   latencyTolerance?: string;
   latencyAbsoluteTolerance?: string;
+  errorClusterSize?: string;
   minRequests?: string;
 }
 
@@ -37,6 +38,7 @@ export function optionsFromFlags(flags: AnalyzeFlags): AnalyzerOptions {
     latencyTolerance: number('--latency-tolerance', flags.latencyTolerance),
     latencyAbsoluteTolerance: number('--latency-absolute-tolerance', flags.latencyAbsoluteTolerance, true),
     minRequests: number('--min-requests', flags.minRequests),
+    errorClusterSize: number('--error-cluster-size', flags.errorClusterSize),
     thresholds: {
       maxErrorRate: number('--max-error-rate', flags.maxErrorRate, true),
       maxP99LatencyMs: number('--max-p99-latency', flags.maxP99Latency),
@@ -55,6 +57,7 @@ export function optionsFromFlags(flags: AnalyzeFlags): AnalyzerOptions {
         minRequests: '--min-requests',
         latencyTolerance: '--latency-tolerance',
         latencyAbsoluteTolerance: '--latency-absolute-tolerance',
+        errorClusterSize: '--error-cluster-size',
       };
       const renamed = err.issues.map((i) => ({ ...i, path: flagOf[i.path] ?? `--${i.path}` }));
       throw new ConfigError('invalid options for chimera analyze', renamed);

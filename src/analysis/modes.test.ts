@@ -75,7 +75,13 @@ describe('options', () => {
   it('fills defaults and reports every bad field at once', () => {
     expect(resolveOptions({}).alpha).toBe(0.01);
     try {
-      resolveOptions({ alpha: 0, tolerance: -1, latencyAbsoluteTolerance: 0.6, thresholds: { maxErrorRate: 5 } });
+      resolveOptions({
+        alpha: 0,
+        tolerance: -1,
+        latencyAbsoluteTolerance: 0.6,
+        errorClusterSize: 2.5,
+        thresholds: { maxErrorRate: 5 },
+      });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
@@ -83,6 +89,7 @@ describe('options', () => {
         'alpha',
         'tolerance',
         'latencyAbsoluteTolerance',
+        'errorClusterSize',
         'thresholds.maxErrorRate',
       ]);
     }
@@ -95,6 +102,7 @@ describe('options', () => {
       tolerance: 1,
       latencyTolerance: 0.3,
       latencyAbsoluteTolerance: 0.5,
+      errorClusterSize: 4,
       thresholds: { maxErrorRate: 2, maxP99Latency: 800 },
     });
     expect(o).toMatchObject({
@@ -102,6 +110,7 @@ describe('options', () => {
       tolerance: 1,
       latencyTolerance: 0.3,
       latencyAbsoluteTolerance: 0.005,
+      errorClusterSize: 4,
       thresholds: { maxErrorRate: 0.02, maxP99LatencyMs: 800 },
     });
   });

@@ -41,6 +41,13 @@ export interface AnalyzerOptions {
   compareWindow: number;
   /** Quantile of the baseline's latency that defines a "slow" request for the latency test. */
   latencyQuantile: number;
+  /**
+   * Largest group of errors that can hit one version together (a client retrying against one version, a bad
+   * pod): the error test then weighs each error as 1/errorClusterSize of one. Every count test assumes errors
+   * independent given the rates; groups of up to this size keep the false-rollback rate ≤ alpha again, at the
+   * price of a test that many times slower. 1: errors are independent (the default).
+   */
+  errorClusterSize: number;
 }
 
 export const DEFAULT_OPTIONS: AnalyzerOptions = {
@@ -54,6 +61,7 @@ export const DEFAULT_OPTIONS: AnalyzerOptions = {
   minRequests: 50,
   compareWindow: 12,
   latencyQuantile: 0.99,
+  errorClusterSize: 1,
 };
 
 type Check = [keyof AnalyzerOptions | `thresholds.${keyof Thresholds}`, unknown, (v: number) => boolean, string];
@@ -88,6 +96,12 @@ export function resolveOptions(input: Partial<AnalyzerOptions> = {}): AnalyzerOp
     ['minRequests', o.minRequests, (v) => Number.isInteger(v) && v >= 1, 'must be a whole number ≥ 1'],
     ['compareWindow', o.compareWindow, (v) => Number.isInteger(v) && v >= 3 && v <= 1000, 'must be 3–1000'],
     ['latencyQuantile', o.latencyQuantile, (v) => v >= 0.5 && v < 1, 'must be in [0.5, 1)'],
+    [
+      'errorClusterSize',
+      o.errorClusterSize,
+      (v) => Number.isInteger(v) && v >= 1 && v <= 1000,
+      'must be a whole number from 1 to 1000',
+    ],
   ];
   if (o.thresholds.maxErrorRate !== undefined) {
     checks.push([
@@ -122,6 +136,8 @@ export interface AnalysisSpec {
   latencyTolerance: number;
   /** Percent, like absoluteTolerance; the default applies when absent. */
   latencyAbsoluteTolerance?: number;
+  /** The default applies when absent. */
+  errorClusterSize?: number;
   thresholds: { maxErrorRate?: number; maxP99Latency?: number };
 }
 
@@ -135,6 +151,7 @@ export function optionsFromSpec(spec: AnalysisSpec): AnalyzerOptions {
     latencyTolerance: spec.latencyTolerance,
     latencyAbsoluteTolerance:
       spec.latencyAbsoluteTolerance === undefined ? undefined : spec.latencyAbsoluteTolerance / 100,
+    errorClusterSize: spec.errorClusterSize,
     thresholds: {
       maxErrorRate: spec.thresholds.maxErrorRate === undefined ? undefined : spec.thresholds.maxErrorRate / 100,
       maxP99LatencyMs: spec.thresholds.maxP99Latency,

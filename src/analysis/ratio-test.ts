@@ -121,6 +121,12 @@ export function gridIndex(grid: RatioGrid, ratio: number): number {
 /** How a test reads its likelihoods: the tolerance tested for "healthy" and the level of the bounds. */
 export interface RatioReadout {
   toleranceIndex: number;
+  /**
+   * Weight of one event in the likelihoods (1/errorClusterSize; 1 when absent). Groups of up to 1/temper events
+   * hitting one version together then keep the likelihood ratios supermartingales: for a group of s events and
+   * s·temper ≤ 1, E[LR^(s·temper)] ≤ E[LR]^(s·temper) = 1 (Jensen).
+   */
+  temper?: number;
   /** ln(1/alpha) for the confidence bound and the tolerance test. */
   logThreshold: number;
 }
@@ -221,8 +227,9 @@ function foldRatioTest(
   const logRest = terms.logRest;
   const logMix = terms.logMix;
   const ll = copyLl ? s.ll.slice() : s.ll;
+  const temper = r.temper ?? 1;
   for (let j = 0; j < ll.length; j++) {
-    ll[j]! += canaryEvents * (grid.logRatios[j]! + logShare) + baselineEvents * logRest - k * logMix[j]!;
+    ll[j]! += temper * (canaryEvents * (grid.logRatios[j]! + logShare) + baselineEvents * logRest - k * logMix[j]!);
   }
   s.ll = ll;
   s.share = share;

@@ -72,7 +72,11 @@ export function sequentialSetup(o: AnalyzerOptions): SequentialSetup {
     grid,
     latencyGrid,
     logT,
-    errorsReadout: { toleranceIndex: gridIndex(grid, 1 + o.tolerance), logThreshold: logT },
+    errorsReadout: {
+      toleranceIndex: gridIndex(grid, 1 + o.tolerance),
+      logThreshold: logT,
+      temper: 1 / o.errorClusterSize,
+    },
     latencyReadout: { toleranceIndex: gridIndex(latencyGrid, 1 + o.latencyTolerance), logThreshold: logT },
     errorLevels: [false, true].map((withLatency) => {
       const alphaErrors = o.alpha * (1 - ALPHA_GUARDS - (withLatency ? ALPHA_LATENCY : 0));

@@ -94,6 +94,19 @@ describe('optionsFromFlags', () => {
     expect(optionsFromFlags({ maxErrorRate: '2%' }).thresholds.maxErrorRate).toBe(0.02);
   });
 
+  it('reads --error-cluster-size, and names it when it is not a whole number from 1', () => {
+    expect(optionsFromFlags({ errorClusterSize: '5' }).errorClusterSize).toBe(5);
+    expect(optionsFromFlags({}).errorClusterSize).toBe(1);
+    for (const bad of ['0', '2.5', 'x']) {
+      try {
+        optionsFromFlags({ errorClusterSize: bad });
+        expect.unreachable();
+      } catch (err) {
+        expect((err as ConfigError).issues.map((i) => i.path)).toEqual(['--error-cluster-size']);
+      }
+    }
+  });
+
   it('reads the latency tolerances, and names their flags when they are out of range', () => {
     const o = optionsFromFlags({ latencyTolerance: '1', latencyAbsoluteTolerance: '0.5%' });
     expect(o.latencyTolerance).toBe(1);

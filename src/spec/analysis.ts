@@ -31,6 +31,12 @@ export const analysisConfig = z.strictObject({
    * latencyTolerance) + this. Lower it to hold small slowdowns longer; a healthy canary then waits longer too.
    */
   latencyAbsoluteTolerance: percent({ max: 50 }).prefault('1%'),
+  /**
+   * Largest group of errors that can hit one version together (a client retrying against one version, a bad pod):
+   * the error test weighs each error as 1/errorClusterSize of one, which keeps false rollbacks ≤ alpha for such
+   * groups at the price of a test that many times slower. 1: errors independent.
+   */
+  errorClusterSize: z.int().min(1).max(1000).default(1),
   /** Hard limits on the canary, applied in every mode. */
   thresholds: z
     .strictObject({

@@ -32,7 +32,12 @@ describe('canary spec: valid documents', () => {
     expect(spec.spec.router).toEqual({ kind: 'builtin-proxy', listen: '127.0.0.1:8080', admin: '127.0.0.1:8081' });
     expect(spec.spec.metrics).toEqual({ kind: 'builtin-proxy', admin: '127.0.0.1:8081' });
     expect(spec.spec.strategy).toMatchObject({ steps: [5, 10, 25, 50], interval: 30_000, minRequests: 50 });
-    expect(spec.spec.analysis).toMatchObject({ mode: 'sequential', alpha: 0.01, onInconclusive: 'pause' });
+    expect(spec.spec.analysis).toMatchObject({
+      mode: 'sequential',
+      alpha: 0.01,
+      onInconclusive: 'pause',
+      errorClusterSize: 1,
+    });
     expect(spec.spec.analysis.thresholds).toEqual({ maxErrorRate: 5 });
     expect(spec.spec.platform).toMatchObject({ cwd: '.', replicas: 1, readiness: { path: '/healthz' } });
     expect(spec.spec.hooks).toEqual([]);
@@ -166,7 +171,13 @@ describe('canary spec: problems', () => {
     const issues = issuesOf(
       doc({
         router: { kind: 'builtin-proxy', listen: 'localhost', admin: '127.0.0.1:70000' },
-        analysis: { alpha: 0.7, mode: 'bayes', onInconclusive: 'panic', maxMetricFailures: 1.5 },
+        analysis: {
+          alpha: 0.7,
+          mode: 'bayes',
+          onInconclusive: 'panic',
+          maxMetricFailures: 1.5,
+          errorClusterSize: 0,
+        },
       }),
     );
     expect(issues.map((i) => i.path)).toEqual([
@@ -174,11 +185,13 @@ describe('canary spec: problems', () => {
       'spec.router.admin',
       'spec.analysis.mode',
       'spec.analysis.alpha',
+      'spec.analysis.errorClusterSize',
       'spec.analysis.onInconclusive',
       'spec.analysis.maxMetricFailures',
     ]);
     expect(issues[3]?.message).toBe('must be less than 0.5, got 0.7');
-    expect(issues[4]?.message).toBe("expected one of pause, rollback, got 'panic'");
+    expect(issues[4]?.message).toBe('must be at least 1, got 0');
+    expect(issues[5]?.message).toBe("expected one of pause, rollback, got 'panic'");
   });
 
   it('checks hooks and notifications', () => {

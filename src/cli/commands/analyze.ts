@@ -22,6 +22,10 @@ export function define(program: Command): void {
       'absolute slack on that share for "healthy": a fraction or a percentage (default 1%)',
     )
     .option('--min-requests <n>', 'canary requests needed before a verdict other than rollback (default 50)')
+    .option(
+      '--error-cluster-size <n>',
+      'largest group of errors that can hit one version together; each error then weighs 1/n (default 1)',
+    )
     .addHelpText(
       'after',
       '\nInput line:  {"id":"s1","t":12.5,"canary":{"requests":10,"errors":1},"baseline":{"requests":90,"errors":0}}\n' +
