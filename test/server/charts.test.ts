@@ -6,7 +6,7 @@ import { buildServer } from '../../src/server/app.js';
 import type { MetricPoint } from '../../src/server/event-hub.js';
 import { openStore } from '../../src/store/index.js';
 import { errorRateAnalyzer } from '../../src/testing/fake-analyzer.js';
-import { SPEC, testServer, until, type TestServer } from './helpers.js';
+import { startShopRollout, testServer, until, type TestServer } from './helpers.js';
 
 /** Another server on the same store folder: a second replica, or this server after a restart. It drives nothing. */
 async function serverOn(dataDir: string): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
@@ -46,14 +46,7 @@ describe('chart points in the store', () => {
     const b = await serverOn(s.dataDir);
     others.push(b);
     s.pump(0.1);
-    await s.app.inject({ method: 'POST', url: '/api/v1/specs', headers: s.as('admin'), payload: { yaml: SPEC } });
-    const started = await s.app.inject({
-      method: 'POST',
-      url: '/api/v1/rollouts',
-      headers: s.as('operator'),
-      payload: { service: 'shop' },
-    });
-    const id = started.json<{ id: string }>().id;
+    const id = await startShopRollout(s);
     await until(async () => (await s.store.get(id))?.phase === 'succeeded');
 
     // What A drew, from its memory: both steps, with the traffic the simulated users sent (10% canary errors).

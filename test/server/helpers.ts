@@ -107,6 +107,18 @@ export async function testServer(opts: { analyzer?: Analyzer; heartbeatMs?: numb
 }
 
 /** Polls until `check` holds (no timed assertions: generous deadline, fails loudly). */
+/** Registers {@link SPEC} (as admin) and starts a rollout of its service (as operator); returns the rollout id. */
+export async function startShopRollout(s: TestServer): Promise<string> {
+  await s.app.inject({ method: 'POST', url: '/api/v1/specs', headers: s.as('admin'), payload: { yaml: SPEC } });
+  const res = await s.app.inject({
+    method: 'POST',
+    url: '/api/v1/rollouts',
+    headers: s.as('operator'),
+    payload: { service: 'shop' },
+  });
+  return res.json<{ id: string }>().id;
+}
+
 export async function until(check: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {

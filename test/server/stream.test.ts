@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorRateAnalyzer } from '../../src/testing/fake-analyzer.js';
-import { SPEC, testServer, until, type TestServer } from './helpers.js';
+import { startShopRollout, testServer, until, type TestServer } from './helpers.js';
 import { seqOf, SseClient } from './sse-client.js';
 
 /** The event stream over a real socket: order, live metrics, resume with Last-Event-ID, reset, heartbeats. */
@@ -13,16 +13,7 @@ describe('event stream (SSE)', () => {
     clients.push(c);
     return c;
   };
-  const startRollout = async () => {
-    await s.app.inject({ method: 'POST', url: '/api/v1/specs', headers: s.as('admin'), payload: { yaml: SPEC } });
-    const res = await s.app.inject({
-      method: 'POST',
-      url: '/api/v1/rollouts',
-      headers: s.as('operator'),
-      payload: { service: 'shop' },
-    });
-    return res.json<{ id: string }>().id;
-  };
+  const startRollout = () => startShopRollout(s);
   const phases = (c: SseClient) =>
     c.events
       .filter((e) => e.event === 'state')
