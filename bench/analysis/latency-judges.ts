@@ -4,6 +4,7 @@ import { rateShownBelow } from '../../src/analysis/math.js';
 import { mannWhitneyGreater } from '../../src/analysis/mann-whitney.js';
 import { resolveOptions, type AnalyzerOptions } from '../../src/analysis/options.js';
 import { createSequentialAnalyzer } from '../../src/analysis/sequential.js';
+import { ALPHA_LATENCY, ALPHA_MEDIAN } from '../../src/analysis/sequential-setup.js';
 import type { CountsDelta, LatencyHistogram, Verdict } from '../../src/core/measurement.js';
 import type { LatencyBatch, LatencyJudge } from './latency-sim.js';
 
@@ -16,10 +17,6 @@ export interface LatencyContender {
   name: string;
   make: () => LatencyJudge;
 }
-
-// The latency test's share of alpha in src/analysis/sequential.ts (ALPHA_LATENCY, not exported): used only to
-// tell which test crossed, never to decide.
-const LATENCY_ALPHA_SHARE = 0.1;
 
 /**
  * Ours, driven like the engine: 5 steps of at least `minStep` seconds, a step advancing on "healthy". With
@@ -37,7 +34,7 @@ export function oursLatency(
   const latencyHealthy = (lat: LatencyTestState | null | false): boolean => {
     if (!lat) return false;
     const read = readLatencyTest(lat, {
-      alphaRollback: o.alpha * LATENCY_ALPHA_SHARE,
+      alphaRollback: o.alpha * ALPHA_LATENCY,
       alpha: o.alpha,
       tolerance: o.latencyTolerance,
       absoluteTolerance: o.latencyAbsoluteTolerance,
@@ -73,8 +70,11 @@ export function oursLatency(
         },
         cause() {
           if (state.errors.logE >= Math.log(lastErrorsThreshold) - 1e-9) return 'errors';
+          // Which test crossed, from the shares of alpha the analyzer gives them (never to decide anything).
           const lat = state.latency;
-          if (lat && lat.test.logE >= Math.log(1 / (o.alpha * LATENCY_ALPHA_SHARE)) - 1e-9) return 'latency';
+          if (lat && lat.test.logE >= Math.log(1 / (o.alpha * ALPHA_LATENCY)) - 1e-9) return 'latency';
+          const median = state.median;
+          if (median && median.test.logE >= Math.log(1 / (o.alpha * ALPHA_MEDIAN)) - 1e-9) return 'latency';
           return 'guard';
         },
         latencyHealthy: () => latencyHealthy(state.latency),

@@ -133,8 +133,8 @@ export function renderLatency(r: LatencyResult, names: string[]): { tables: stri
   md.push(
     '',
     `Pooled over the required scenarios: ${p.falseRollbacks}/${p.runs} = ${pct(p.rate)} false rollbacks, 95 % upper ` +
-      `bound ${pct(p.upper95)} (the latency test's own share of alpha is ${pct(p.latencyAlpha)}; the rest belongs ` +
-      'to the error test and the guards).',
+      `bound ${pct(p.upper95)} (the latency tests' own share of alpha, tail and median together, is ${pct(p.latencyAlpha)}; the rest ` +
+      'belongs to the error test and the guards).',
     '',
     '#### Ours across traffic (w = 10 %)',
     '',

@@ -10,6 +10,7 @@
  * docs/analysis.md (between the latency-bench markers), so a quick look never overwrites the published figures.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { ALPHA_LATENCY, ALPHA_MEDIAN } from '../../src/analysis/sequential-setup.js';
 import { writeDocSection } from './doc-section.js';
 import { fileURLToPath } from 'node:url';
 import { flaggerLatency, kayentaLatency, oursLatency, type LatencyContender } from './latency-judges.js';
@@ -39,7 +40,11 @@ const othersDt = (s: LatencySetting): number => (s.canaryObserveDelay ? 5 : 60);
 // any test on those counts (at the latency test's share of alpha) is N* for that pair of rates.
 const W = 0.1;
 const threshold = LAYOUTS.proxy.find((b) => BASE(b) >= 0.99)!;
-const latencyAlpha = ALPHA * 0.1;
+// N* is the floor of a test on the tail counts alone (the tail test's share of alpha); the median test reads other
+// counts, so ours can go below that floor where the body slows too.
+const tailAlpha = ALPHA * ALPHA_LATENCY;
+// Both latency tests together: what their false rollbacks are held to.
+const latencyAlpha = ALPHA * (ALPHA_LATENCY + ALPHA_MEDIAN);
 
 const ours = oursLatency();
 const others = [
@@ -67,7 +72,7 @@ REGRESSIONS.forEach((g, gi) => {
   const at = s.layout.find((b) => BASE(b) >= 0.99) ?? s.layout[s.layout.length - 1]!;
   const slowBase = 1 - BASE(at);
   const slowCanary = 1 - g.canary(at);
-  const nStar = slowCanary > slowBase * 1.0001 ? floorN(slowBase, slowCanary, W, latencyAlpha) : null;
+  const nStar = slowCanary > slowBase * 1.0001 ? floorN(slowBase, slowCanary, W, tailAlpha) : null;
   const oursDt = Math.min(1, Math.max(0.05, 0.1 / (s.rps * W * Math.max(slowCanary, 1e-6))));
   // Ours with the hard p99 guard and ours with history come last so the others keep their seeds.
   [ours, ...others, oursGuarded, oursHistory].forEach((c, ci) => {

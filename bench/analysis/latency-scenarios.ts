@@ -64,6 +64,14 @@ export const REGRESSIONS: Regression[] = [
     layout: LAYOUTS.coarse,
     extra: true,
   },
+  // Last, so the rows above keep their seeds.
+  {
+    name: 'extra: body × 2, tail unchanged, fine buckets (× 1.25)',
+    factor: null,
+    canary: bodyOnly(BASE, 2, quantileOf(BASE, 0.95)),
+    layout: LAYOUTS.fine,
+    extra: true,
+  },
 ];
 
 export function badSetting(g: Regression, rps = 100, w = 0.1): LatencySetting {

@@ -1,5 +1,13 @@
 import type { AnalysisBatch, LatencyHistogram } from '../core/measurement.js';
-import { addHistogram, emptyLike, isValidHistogram, quantileBound, slowerThan } from './latency.js';
+import {
+  addHistogram,
+  boundAtLeast,
+  emptyLike,
+  isValidHistogram,
+  nearestBound,
+  quantileBound,
+  slowerThan,
+} from './latency.js';
 import { rateShownBelow } from './math.js';
 import {
   initialRatioTest,
@@ -27,6 +35,35 @@ export interface LatencyTestState {
   skipped: number;
   /** Baseline observations from before the analysis that fixed the threshold (absent: fixed from batches). */
   primed?: number;
+  /**
+   * The median test's bound for canary requests: the smallest bucket bound ≥ (1 + latencyTolerance) × the
+   * baseline's (`thresholdMs`, the bound nearest its median). Absent: the canary is counted past `thresholdMs`.
+   */
+  canaryThresholdMs?: number;
+  /** The median test cannot run: no bucket bound lies that far above the baseline's. */
+  off?: boolean;
+}
+
+/**
+ * How the thresholds are fixed from the baseline's buckets. Tail test: the smallest bound holding the quantile
+ * (the top finite bound when the quantile lies in the open last bucket: looser, but fixed), for both versions.
+ * Median test (`scale` given): the baseline's bound is the one nearest its median, and the canary's the smallest
+ * bound ≥ scale × that — so a canary whose latencies are at most `scale` times the baseline's sends no larger a
+ * share past its bound than the baseline past its own, whatever the spread and whatever slows both alike.
+ */
+function fixThresholds(
+  acc: LatencyHistogram,
+  quantile: number,
+  scale: number | undefined,
+): Pick<LatencyTestState, 'thresholdMs' | 'canaryThresholdMs' | 'off'> | null {
+  if (scale === undefined) {
+    const t = quantileBound(acc, quantile) ?? acc.le[acc.le.length - 1] ?? null;
+    return t === null ? null : { thresholdMs: t };
+  }
+  const lo = nearestBound(acc, quantile);
+  if (lo === null) return null;
+  const hi = boundAtLeast(acc, lo * scale);
+  return hi === null ? { thresholdMs: lo, off: true } : { thresholdMs: lo, canaryThresholdMs: hi };
 }
 
 /** Baseline observations needed before its p99 bucket is trusted as the threshold. */
@@ -56,14 +93,15 @@ export function primeLatencyTest(
   s: LatencyTestState | null,
   history: LatencyHistogram,
   quantile: number,
+  scale?: number,
 ): LatencyTestState | null {
   if (s && (s.thresholdMs !== null || s.canaryN > 0)) return s;
   if (!isValidHistogram(history) || history.count < MIN_BASELINE_FOR_THRESHOLD) return s;
   const acc = emptyLike(history);
   if (!addHistogram(acc, history)) return s;
-  const threshold = quantileBound({ ...acc, sum: 0 }, quantile) ?? acc.le[acc.le.length - 1] ?? null;
-  if (threshold === null) return s;
-  return { ...(s ?? initialLatencyTest(grid)), thresholdMs: threshold, baselineAcc: null, primed: history.count };
+  const fixed = fixThresholds({ ...acc, sum: 0 }, quantile, scale);
+  if (fixed === null) return s;
+  return { ...(s ?? initialLatencyTest(grid)), ...fixed, baselineAcc: null, primed: history.count };
 }
 
 export function updateLatencyTest(
@@ -72,6 +110,7 @@ export function updateLatencyTest(
   s: LatencyTestState,
   batch: AnalysisBatch,
   quantile: number,
+  scale?: number,
 ): LatencyTestState {
   const c = batch.canary.latency;
   const b = batch.baseline.latency;
@@ -81,16 +120,13 @@ export function updateLatencyTest(
   if (s.thresholdMs === null) {
     const acc = s.baselineAcc ? { ...s.baselineAcc, counts: s.baselineAcc.counts.slice() } : emptyLike(b);
     if (!addHistogram(acc, b)) return { ...s, skipped: s.skipped + 1, baselineAcc: emptyLike(b) };
-    // A quantile in the open last bucket falls back to the top finite bound: still a fixed threshold (a larger
-    // baseline share is "slow", so less sensitive, but valid). Waiting instead would never start the test and
-    // never let the canary be shown healthy.
-    const threshold =
-      acc.count >= MIN_BASELINE_FOR_THRESHOLD
-        ? (quantileBound({ ...acc, sum: 0 }, quantile) ?? acc.le[acc.le.length - 1] ?? null)
-        : null;
-    return { ...s, baselineAcc: threshold === null ? acc : null, thresholdMs: threshold };
+    // A quantile in the open last bucket falls back to the top finite bound (see fixThresholds): waiting instead
+    // would never start the test and never let the canary be shown healthy.
+    const fixed = acc.count >= MIN_BASELINE_FOR_THRESHOLD ? fixThresholds({ ...acc, sum: 0 }, quantile, scale) : null;
+    return fixed === null ? { ...s, baselineAcc: acc } : { ...s, ...fixed, baselineAcc: null };
   }
-  const sc = slowerThan(c, s.thresholdMs);
+  if (s.off) return s;
+  const sc = slowerThan(c, s.canaryThresholdMs ?? s.thresholdMs);
   const sb = slowerThan(b, s.thresholdMs);
   if (sc === null || sb === null) return { ...s, skipped: s.skipped + 1 };
   return {

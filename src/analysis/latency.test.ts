@@ -144,6 +144,76 @@ describe('sequential latency test', () => {
     expect(without).toBeLessThan(Infinity);
   });
 
+  describe('median test', () => {
+    const FINE = Array.from({ length: 60 }, (_, i) => Math.round(10 * 1.1 ** i * 100) / 100).concat(Infinity);
+    const PROXY = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, Infinity];
+    const normal = (r: () => number): number => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    /** `n` requests, lognormal around `medianMs`, each passed through `shape`, as a histogram on `le`. */
+    const lognormal = (
+      r: () => number,
+      n: number,
+      le: number[],
+      medianMs: number,
+      sigma: number,
+      shape = (x: number) => x,
+    ) => {
+      const counts = le.map(() => 0);
+      for (let i = 0; i < n; i++) {
+        const ms = shape(medianMs * Math.exp(sigma * normal(r)));
+        for (let j = 0; j < le.length; j++) if (ms <= le[j]!) counts[j]!++;
+      }
+      return { requests: n, errors: 0, latency: { le, counts, count: n, sum: 0 } };
+    };
+    const runLognormal = (seed: number, le: number[], median: number, sigma: number, shape: (x: number) => number) => {
+      const r = rng(seed);
+      const a = createAnalyzer({});
+      let state = a.initial();
+      const out: Decision[] = [];
+      for (let i = 0; i < 1500; i++) {
+        const o = a.observe(state, {
+          t: i,
+          canary: lognormal(r, 10, le, median, sigma, shape),
+          baseline: lognormal(r, 90, le, median, sigma),
+        });
+        state = o.state;
+        out.push(o.decision);
+        if (o.decision.verdict === 'rollback') break;
+      }
+      return out;
+    };
+
+    it('rolls back a canary whose body is 1.6 times slower though its tail is not, with fine buckets', () => {
+      // Below the baseline's p90 (~190 ms) every request takes 1.6 times as long, capped there: the p99 is the same.
+      const body = (x: number) => (x < 190 ? Math.min(1.6 * x, 190) : x);
+      for (let seed = 0; seed < 3; seed++) {
+        const d = runLognormal(800 + seed, FINE, 100, 0.5, body);
+        const last = d[d.length - 1]!;
+        expect(last.verdict).toBe('rollback');
+        expect(last.reason).toMatch(
+          /canary's typical request is slower than baseline's beyond the tolerance: .* of canary requests over [\d.]+ms vs .* of baseline requests over [\d.]+ms, its median \(allowed: canary latency ≤ 1\.2 × baseline\)/,
+        );
+        const e = last.evidence;
+        // The canary's bound is the first at least 1.2 times the baseline's (the bounds are 1.1 apart).
+        expect(e.canaryMedianThresholdMs as number).toBeGreaterThanOrEqual(1.2 * (e.medianThresholdMs as number));
+        expect(e.canaryMedianThresholdMs as number).toBeLessThan(1.35 * (e.medianThresholdMs as number));
+        expect(e.latencyEValue as number).toBeLessThan(100);
+      }
+    });
+
+    it('never rolls back a canary within the tolerance in latency, however narrow the distribution', () => {
+      // 10 % slower throughout. Around the proxy's 1 ms bound with σ = 0.15, 74 % of the canary's requests are past
+      // 1 ms against 50 % of the baseline's: a test on that share would roll it back; this one compares the
+      // canary past 2 ms (the first bound ≥ 1.2 ms) with the baseline past 1 ms.
+      for (let seed = 0; seed < 3; seed++) {
+        const narrow = runLognormal(900 + seed, PROXY, 1, 0.15, (x) => 1.1 * x);
+        expect(narrow.some((x) => x.verdict === 'rollback')).toBe(false);
+        expect(narrow[narrow.length - 1]!.evidence).toMatchObject({ medianThresholdMs: 1, canaryMedianThresholdMs: 2 });
+        const fine = runLognormal(950 + seed, FINE, 100, 0.5, (x) => 1.1 * x);
+        expect(fine.some((x) => x.verdict === 'rollback')).toBe(false);
+      }
+    });
+  });
+
   it('applies maxP99Latency as a hard guard, shown by a bound rather than one slow interval', () => {
     // True p99 = 30·ln(100) ≈ 138 ms; above the 80 ms bound more than 1 % of requests fall.
     const d = run(7, 30, 2000, { thresholds: { maxP99LatencyMs: 80 } });

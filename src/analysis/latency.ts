@@ -48,6 +48,31 @@ export function quantileBound(h: LatencyHistogram, quantile: number): number | n
   return null;
 }
 
+/**
+ * The finite bucket bound whose cumulative share is nearest the quantile (below or above it); null when empty. For
+ * the median test: the baseline's share past it stays near one half whatever the layout, where "the bound holding
+ * the median" jumps from 50 % to a few percent when the median sits on a bound.
+ */
+export function nearestBound(h: LatencyHistogram, quantile: number): number | null {
+  let best: number | null = null;
+  let gap = Infinity;
+  for (let i = 0; i < h.le.length; i++) {
+    if (!Number.isFinite(h.le[i]!) || h.count <= 0) continue;
+    const d = Math.abs(h.counts[i]! / h.count - quantile);
+    if (d < gap) {
+      gap = d;
+      best = h.le[i]!;
+    }
+  }
+  return best;
+}
+
+/** The smallest finite bucket bound at or above `ms`, or null. */
+export function boundAtLeast(h: LatencyHistogram, ms: number): number | null {
+  for (const le of h.le) if (Number.isFinite(le) && le >= ms * (1 - 1e-12)) return le;
+  return null;
+}
+
 /** A quantile interpolated inside its bucket (see core/histogram.ts, shared with the CLI); null when empty. */
 export function histogramQuantile(h: LatencyHistogram, quantile: number): number | null {
   return interpolatedQuantile(h, quantile) ?? null;

@@ -83,15 +83,19 @@ export const ROLLBACK_WEIGHTS = [0.13, 0.13, 0.13, 0.13, 0.13, 0.35];
 
 /**
  * Grid of ratios 2^(k/2) from 1/8 to 1024, the null ratio ρ0 and the rollback alternatives scaled by it, and any
- * extra ratios (the tolerances) that must be tested exactly.
+ * extra ratios (the tolerances) that must be tested exactly. `mixture` replaces the rollback alternatives by these
+ * ratios (all above ρ0), equally weighted: for events too frequent to become many times more frequent (requests
+ * past a bound near the baseline's median are about half of them).
  *
  * Why the alternatives scale with ρ0: the rollback e-value then sees a canary k times past the null exactly as
  * the errors' test (ρ0 = 1) sees a canary k times worse, so its delays and its validity carry over. Valid under
  * every ρ ≤ ρ0: the likelihood ratio of a larger ratio against ρ0 is a supermartingale for all of them.
  */
-export function makeGrid(extra: number[] = [], nullRatio = 1): RatioGrid {
+export function makeGrid(extra: number[] = [], nullRatio = 1, mixture?: readonly number[]): RatioGrid {
   if (!(nullRatio >= 1) || !Number.isFinite(nullRatio)) throw new RangeError(`null ratio ${nullRatio} is not ≥ 1`);
-  const alternatives = ROLLBACK_RATIOS.map((r) => r * nullRatio);
+  if (mixture?.some((r) => !(r > nullRatio))) throw new RangeError(`alternatives must lie above ${nullRatio}`);
+  const alternatives = mixture ? [...mixture] : ROLLBACK_RATIOS.map((r) => r * nullRatio);
+  const weights = mixture ? mixture.map(() => 1 / mixture.length) : ROLLBACK_WEIGHTS;
   const set = new Set<number>();
   for (let k = -6; k <= 20; k++) set.add(2 ** (k / 2));
   for (const r of [nullRatio, ...alternatives, ...extra]) {
@@ -105,7 +109,7 @@ export function makeGrid(extra: number[] = [], nullRatio = 1): RatioGrid {
     logRatios: ratios.map(Math.log),
     nullIndex: index(nullRatio),
     rollback: alternatives.map(index),
-    rollbackLogWeights: ROLLBACK_WEIGHTS.map(Math.log),
+    rollbackLogWeights: weights.map(Math.log),
     below,
     terms: { share: NaN, logShare: 0, logRest: 0, logMix: new Float64Array(0) },
   };

@@ -40,6 +40,7 @@ export function observeRecord(
   if (s.latency === null && c.requests + b.requests > 0) {
     if (c.latency && b.latency) return foldBatch(setup, s, batch, true);
     s.latency = false;
+    s.median = false;
   }
   const level = errorLevels[0]!;
   const cn = s.canary;

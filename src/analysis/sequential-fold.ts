@@ -2,11 +2,12 @@ import type { AnalysisBatch, Decision, Evidence } from '../core/measurement.js';
 import { bounds } from './bound-cache.js';
 import { eValue, num, pct, rate, round } from './format.js';
 import { checkGuards } from './guards.js';
-import { initialLatencyTest, readLatencyTest, updateLatencyTest } from './latency-test.js';
+import { initialLatencyTest, readLatencyTest, updateLatencyTest, type LatencyTestState } from './latency-test.js';
 import { updateRatioTest, updateRatioTestInPlace } from './ratio-test.js';
 import {
   ALPHA_GUARDS,
   ALPHA_LATENCY,
+  ALPHA_MEDIAN,
   decided,
   type SequentialSetup,
   type SequentialState,
@@ -28,7 +29,7 @@ export function foldBatch(
   batch: AnalysisBatch,
   inPlace: boolean,
 ): Decision {
-  const { o, grid, latencyGrid, errorsReadout, latencyReadout, errorLevels, logT } = setup;
+  const { o, grid, latencyGrid, medianGrid, errorsReadout, latencyReadout, errorLevels, logT } = setup;
   const c = batch.canary;
   const b = batch.baseline;
   let latency = next.latency;
@@ -36,6 +37,13 @@ export function foldBatch(
     latency = c.latency && b.latency ? initialLatencyTest(latencyGrid) : false;
   }
   if (latency) latency = updateLatencyTest(latencyGrid, latencyReadout, latency, batch, o.latencyQuantile);
+  // The median test runs beside the tail test (a state saved before it existed starts it now).
+  let median: LatencyTestState | null | false = latency === null ? (next.median ?? null) : false;
+  if (latency && next.median !== false) {
+    const scale = 1 + o.latencyTolerance;
+    const from = next.median ?? initialLatencyTest(medianGrid);
+    median = updateLatencyTest(medianGrid, setup.medianReadout, from, batch, setup.medianQuantile, scale);
+  }
   const level = errorLevels[latency ? 1 : 0]!;
   const g = checkGuards(o.thresholds, next.guards, batch, o.alpha * ALPHA_GUARDS);
   next.canary.requests += c.requests;
@@ -45,6 +53,7 @@ export function foldBatch(
   if (inPlace) updateRatioTestInPlace(grid, errorsReadout, next.errors, c.errors, c.requests, b.errors, b.requests);
   else next.errors = updateRatioTest(grid, errorsReadout, next.errors, c.errors, c.requests, b.errors, b.requests);
   next.latency = latency;
+  next.median = median;
   next.guards = g.state;
   const cn = next.canary;
   const bn = next.baseline;
@@ -81,6 +90,14 @@ export function foldBatch(
     evidence.latencyEValue = eValue(lat.logE);
     evidence.latencyRatioUpper = latency.test.upper;
   }
+  const medianLogE = median && !median.off ? median.test.logE : -Infinity;
+  if (median && median.thresholdMs !== null) {
+    evidence.medianThresholdMs = median.thresholdMs;
+    evidence.canaryMedianThresholdMs = median.canaryThresholdMs ?? null;
+    evidence.canaryOverMedian = median.canarySlow;
+    evidence.baselineOverMedian = median.baselineSlow;
+    evidence.medianEValue = eValue(medianLogE);
+  }
   const done = (verdict: Decision['verdict'], reason: string): Decision => decided(next, verdict, reason, evidence);
 
   if (logE >= level.log) {
@@ -96,6 +113,16 @@ export function foldBatch(
         `canary requests over ${latency.thresholdMs}ms vs ${rate(latency.baselineSlow, latency.baselineN)} of ` +
         `baseline (allowed: ${num(1 + o.latencyTolerance)} × baseline); ` +
         `e-value ${num(Math.exp(lat.logE))} ≥ ${num(1 / (o.alpha * ALPHA_LATENCY))}`,
+    );
+  }
+  if (median && medianLogE >= Math.log(1 / (o.alpha * ALPHA_MEDIAN))) {
+    return done(
+      'rollback',
+      `canary's typical request is slower than baseline's beyond the tolerance: ` +
+        `${rate(median.canarySlow, median.canaryN)} of canary requests over ${median.canaryThresholdMs}ms vs ` +
+        `${rate(median.baselineSlow, median.baselineN)} of baseline requests over ${median.thresholdMs}ms, its ` +
+        `median (allowed: canary latency ≤ ${num(1 + o.latencyTolerance)} × baseline); e-value ` +
+        `${num(Math.exp(medianLogE))} ≥ ${num(1 / (o.alpha * ALPHA_MEDIAN))}`,
     );
   }
   if (g.breach) return done('rollback', g.breach);

@@ -21,6 +21,11 @@ export interface SequentialState {
   errors: RatioTestState;
   /** null until the first batch with requests says whether latency histograms are reported. */
   latency: LatencyTestState | null | false;
+  /**
+   * The median test, beside the tail test whenever histograms are reported (absent in states saved before it
+   * existed: it starts at the next batch). See {@link MEDIAN_RATIOS}.
+   */
+  median?: LatencyTestState | null | false;
   guards: GuardState;
   /** A rollback is final: every later batch gets the same answer. */
   final: Decision | null;
@@ -31,6 +36,20 @@ export interface SequentialState {
 // The guards are a backstop (the count test catches large regressions first), so they get little.
 export const ALPHA_GUARDS = 0.02;
 export const ALPHA_LATENCY = 0.1;
+export const ALPHA_MEDIAN = 0.03;
+
+/**
+ * The median test: the canary's requests past the smallest bucket bound ≥ (1 + latencyTolerance) × the bound
+ * nearest the baseline's median, against the baseline's requests past that bound. A canary whose latencies are at
+ * most (1 + latencyTolerance) times the baseline's cannot send a larger share past its bound (null ratio 1), however
+ * narrow or wide the distribution and whatever slows both versions alike; so the tolerance means the same here as
+ * a latency ratio. It sees a body that slowed though the tail did not, which the tail test cannot; how finely it
+ * sees depends on the bucket layout (the proxy's bounds 2–2.5× apart: only bodies more than that many times
+ * slower). Such shares are near one half, so they can grow at most about twofold: these alternatives, equally
+ * weighted. Rollback only: "healthy" never waits for it.
+ */
+export const MEDIAN_RATIOS = [1.25, 1.5, 2, 3];
+const MEDIAN_QUANTILE = 0.5;
 
 /** The error test's level: 1/alpha share, as evidence shows it, as its logarithm, and as a reason shows it. */
 export interface ErrorLevel {
@@ -47,10 +66,13 @@ export interface SequentialSetup {
   o: AnalyzerOptions;
   grid: RatioGrid;
   latencyGrid: RatioGrid;
+  medianGrid: RatioGrid;
+  medianQuantile: number;
   /** ln(1/alpha): the level of the bounds that show "healthy". */
   logT: number;
   errorsReadout: RatioReadout;
   latencyReadout: RatioReadout;
+  medianReadout: RatioReadout;
   /** The error test's level for a stream without [0] and with [1] a latency test. */
   errorLevels: ErrorLevel[];
   /** No hard guard configured: the fast path of `chimera analyze` may run. */
@@ -66,11 +88,14 @@ export function sequentialSetup(o: AnalyzerOptions): SequentialSetup {
   // ρ0 = 1 rolled such canaries back, a lower-traffic version's tail being a little longer on a busy host).
   const grid = makeGrid([1 + o.tolerance]);
   const latencyGrid = makeGrid([], 1 + o.latencyTolerance);
+  const medianGrid = makeGrid([], 1, MEDIAN_RATIOS);
   const logT = Math.log(1 / o.alpha);
   return {
     o,
     grid,
     latencyGrid,
+    medianGrid,
+    medianQuantile: MEDIAN_QUANTILE,
     logT,
     errorsReadout: {
       toleranceIndex: gridIndex(grid, 1 + o.tolerance),
@@ -78,8 +103,9 @@ export function sequentialSetup(o: AnalyzerOptions): SequentialSetup {
       temper: 1 / o.errorClusterSize,
     },
     latencyReadout: { toleranceIndex: gridIndex(latencyGrid, 1 + o.latencyTolerance), logThreshold: logT },
+    medianReadout: { toleranceIndex: medianGrid.nullIndex, logThreshold: logT },
     errorLevels: [false, true].map((withLatency) => {
-      const alphaErrors = o.alpha * (1 - ALPHA_GUARDS - (withLatency ? ALPHA_LATENCY : 0));
+      const alphaErrors = o.alpha * (1 - ALPHA_GUARDS - (withLatency ? ALPHA_LATENCY + ALPHA_MEDIAN : 0));
       return { rounded: round(1 / alphaErrors), log: Math.log(1 / alphaErrors), text: num(1 / alphaErrors) };
     }),
     noGuards: o.thresholds.maxErrorRate === undefined && o.thresholds.maxP99LatencyMs === undefined,
@@ -95,6 +121,7 @@ export function initialSequentialState(setup: SequentialSetup): SequentialState 
     baseline: { requests: 0, errors: 0 },
     errors: initialRatioTest(setup.grid),
     latency: null,
+    median: null,
     guards: initialGuards(),
     final: null,
   };

@@ -22,14 +22,17 @@ export function createSequentialAnalyzer(
   o: AnalyzerOptions,
 ): InPlaceAnalyzer<SequentialState> & RecordAnalyzer<SequentialState> {
   const setup = sequentialSetup(o);
-  const { grid, latencyGrid } = setup;
+  const { grid, latencyGrid, medianGrid } = setup;
   const initial = (): SequentialState => initialSequentialState(setup);
 
   /** The stable version's history fixes the slow-request threshold before the canary serves (see the port). */
   function primeBaseline(s: SequentialState, history: LatencyHistogram): SequentialState {
     if (s.final || s.latency === false) return s;
     const latency = primeLatencyTest(latencyGrid, s.latency, history, o.latencyQuantile);
-    return latency === s.latency ? s : { ...s, latency };
+    const scale = 1 + o.latencyTolerance;
+    const median =
+      s.median === false ? false : primeLatencyTest(medianGrid, s.median ?? null, history, setup.medianQuantile, scale);
+    return latency === s.latency && median === s.median ? s : { ...s, latency, median };
   }
 
   function observe(s: SequentialState, batch: AnalysisBatch): { state: SequentialState; decision: Decision } {
@@ -40,7 +43,8 @@ export function createSequentialAnalyzer(
     // other ratios: its evidence cannot be carried over, so the step's analysis starts again.
     const fits =
       s.errors.ll.length === grid.ratios.length &&
-      (!s.latency || s.latency.test.ll.length === latencyGrid.ratios.length);
+      (!s.latency || s.latency.test.ll.length === latencyGrid.ratios.length) &&
+      (!s.median || s.median.test.ll.length === medianGrid.ratios.length);
     const from = fits ? s : initial();
     const next: SequentialState = {
       v: 1,
@@ -48,6 +52,7 @@ export function createSequentialAnalyzer(
       baseline: { requests: from.baseline.requests, errors: from.baseline.errors },
       errors: from.errors,
       latency: from.latency,
+      median: from.median ?? null,
       guards: from.guards,
       final: null,
     };

@@ -22,8 +22,9 @@ export const analysisConfig = z.strictObject({
    */
   absoluteTolerance: percent({ max: 50 }).prefault('0.2%'),
   /**
-   * Relative margin on the tail: the canary's share of requests slower than the baseline's p99 bucket may be up
-   * to (1 + latencyTolerance) × the baseline's. Within it a canary is never rolled back for latency.
+   * Relative margin on latency: the canary's share of requests slower than the baseline's p99 bucket may be up
+   * to (1 + latencyTolerance) × the baseline's, and its latency around the median up to (1 + latencyTolerance) ×
+   * the baseline's. Within it a canary is never rolled back for latency.
    */
   latencyTolerance: z.number().min(0).max(100).default(0.2),
   /**
