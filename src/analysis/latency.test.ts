@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnalysisBatch, CountsDelta, Decision } from '../core/measurement.js';
 import { rng } from '../testing/analysis-sim.js';
 import { createAnalyzer } from './index.js';
-import { histogramQuantile, quantileBound } from './latency.js';
+import { boundAtLeast, histogramQuantile, nearestBound, quantileBound } from './latency.js';
 
 const LE = [5, 10, 20, 40, 80, 160, 320, 640, 1280, Infinity];
 
@@ -41,6 +41,18 @@ describe('latency helpers', () => {
     expect(histogramQuantile(h, 0.995)).toBe(40);
     expect(quantileBound(h, 0.99)).toBe(40);
     expect(quantileBound(h, 0.995)).toBeNull();
+  });
+
+  it('picks the bound nearest a quantile (below it when that is nearer) and the first bound at least some value', () => {
+    expect(nearestBound(h, 0.5)).toBe(10);
+    // 45 % up to 10 ms, 95 % up to 20 ms: the bound holding the median (20 ms) leaves 5 % past it, 10 ms 55 %.
+    const onBound = { le: [10, 20, 40, Infinity], counts: [45, 95, 99, 100], count: 100, sum: 0 };
+    expect(quantileBound(onBound, 0.5)).toBe(20);
+    expect(nearestBound(onBound, 0.5)).toBe(10);
+    expect(nearestBound({ le: [10, Infinity], counts: [0, 0], count: 0, sum: 0 }, 0.5)).toBeNull();
+    expect(boundAtLeast(h, 12)).toBe(20);
+    expect(boundAtLeast(h, 20)).toBe(20);
+    expect(boundAtLeast(h, 41)).toBeNull();
   });
 });
 
