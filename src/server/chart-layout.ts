@@ -1,5 +1,4 @@
 import type { Store } from '../ports/store.js';
-import { CHARTS_KEPT } from './chart-retention.js';
 import type { MetricPoint } from './event-hub.js';
 
 /**
@@ -34,6 +33,13 @@ export interface Head {
   /** The rollout ended and its last points are stored: followers stop reading. */
   done?: boolean;
 }
+
+/**
+ * How many rollouts keep their stored chart (chart-retention.ts). Each chart is up to ~16 keys and ~130 KB, so
+ * without a bound a server that runs thousands of rollouts would fill its store with charts nobody opens; 200 charts
+ * are at most ~26 MB. The rollout and its event log are kept whatever happens: only the chart goes.
+ */
+export const CHARTS_KEPT = 200;
 
 export const headKey = (rolloutId: string): string => `chart:${rolloutId}`;
 export const chunkKey = (rolloutId: string, n: number): string => `chart:${rolloutId}:${n}`;

@@ -1,12 +1,6 @@
 import type { Store } from '../ports/store.js';
 import { updateValue } from '../store/update-value.js';
-
-/**
- * How many rollouts keep their stored chart. Each chart is up to ~16 keys and ~130 KB (chart-layout.ts), so without
- * a bound a server that runs thousands of rollouts would fill its store with charts nobody opens; 200 charts are at
- * most ~26 MB. The rollout and its event log are kept whatever happens here: only the chart goes.
- */
-export const CHARTS_KEPT = 200;
+import { CHARTS_KEPT, parseJson } from './chart-layout.js';
 
 /** Ids of the rollouts with a stored chart, oldest first (`charts:`, so no rollout's `chart:<id>` head can be it). */
 const INDEX_KEY = 'charts:index';
@@ -33,10 +27,6 @@ export async function registerChart(store: Store, rolloutId: string, keep = CHAR
 
 // A damaged index starts again: the charts it named stay (they are only a view; nothing else reads them).
 function parseIndex(raw: string | undefined): string[] {
-  try {
-    const ids = raw === undefined ? [] : (JSON.parse(raw) as unknown);
-    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
-  } catch {
-    return [];
-  }
+  const ids = raw === undefined ? [] : parseJson(raw);
+  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
 }
