@@ -15,13 +15,11 @@ import {
 
 /**
  * The sequential analyzer's general path: every batch of the engine, and of `chimera analyze` when hard guards or
- * the latency test run (the common case there takes sequential-fast.ts). Updates the error test, the latency test
- * and the guards, then decides: rollback on evidence (errors first, then latency, then a guard), inconclusive on
- * thin traffic, healthy when every test shows the canary within tolerance, else continue.
- */
-/**
- * Folds a valid batch into `next` (a state the caller may modify; its `errors`, `latency` and `guards` are
- * replaced, not modified, unless `inPlace`) and decides.
+ * the latency tests run (the common case there takes sequential-fast.ts). Folds a valid batch into `next` (a state
+ * the caller may modify; its `errors`, `latency`, `median` and `guards` are replaced, not modified, unless
+ * `inPlace`): the error test, the latency tests (tail and median) and the guards. Then decides: rollback on
+ * evidence (errors first, then the tail, the median, then a guard), inconclusive on thin traffic, healthy when the
+ * error and tail tests show the canary within tolerance, else continue.
  */
 export function foldBatch(
   setup: SequentialSetup,
