@@ -10,9 +10,9 @@
  * table, and writes the table into docs/analysis.md.
  */
 import { fileURLToPath } from 'node:url';
-import { simulate, type RunResult } from '../../src/testing/analysis-sim.js';
+import type { RunResult } from '../../src/testing/analysis-sim.js';
 import { writeDocSection } from './doc-section.js';
-import { ours } from './judges.js';
+import { ours, runMany } from './judges.js';
 import { ALPHA, HEALTHY, P0, bad, type Setting } from './scenarios.js';
 import { clopperPearsonUpper, mean } from './stats.js';
 
@@ -26,13 +26,8 @@ const SIZES = [1, 3, 5, 10];
 const clusteredCase = HEALTHY.find((h) => h.setting.cluster !== undefined)!;
 const steadyCase = HEALTHY.find((h) => h.name === 'steady')!;
 
-function many(size: number, s: Setting, n: number, seed0: number, dt?: number): RunResult[] {
-  const c = ours({ errorClusterSize: size });
-  const step = dt ?? c.dt(s.rps, s.share(0), Math.max(s.pc, 1e-9));
-  const out: RunResult[] = [];
-  for (let i = 0; i < n; i++) out.push(simulate({ ...s, dt: step }, c.make({ p0: s.p0, pc: s.pc }), seed0 + i));
-  return out;
-}
+const many = (size: number, s: Setting, n: number, seed0: number, dt?: number): RunResult[] =>
+  runMany(ours({ errorClusterSize: size }), s, n, seed0, dt);
 
 function healthy(size: number, s: Setting, n: number, seed0: number) {
   const res = many(size, s, n, seed0, 5);

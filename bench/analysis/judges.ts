@@ -1,7 +1,8 @@
 import { createAnalyzer } from '../../src/analysis/index.js';
 import type { AnalyzerOptions } from '../../src/analysis/options.js';
 import type { AnalysisBatch, Verdict } from '../../src/core/measurement.js';
-import type { Judge } from '../../src/testing/analysis-sim.js';
+import { simulate, type Judge, type RunResult } from '../../src/testing/analysis-sim.js';
+import type { Setting } from './scenarios.js';
 
 /**
  * The analyzers compared side by side. Each is a factory of per-run judges plus the batch interval it wants:
@@ -15,6 +16,14 @@ export interface Contender {
   make: (truth: { p0: number; pc: number }) => Judge;
   /** False when it cannot run without knowing the truth (the oracle): skipped for healthy canaries. */
   realistic: boolean;
+}
+
+/** `n` seeded runs of a contender on a scenario, with its own batch interval unless `fixedDt` is given. */
+export function runMany(c: Contender, s: Setting, n: number, seed0: number, fixedDt?: number): RunResult[] {
+  const dt = fixedDt ?? c.dt(s.rps, s.share(0), Math.max(s.pc, 1e-9));
+  const out: RunResult[] = [];
+  for (let i = 0; i < n; i++) out.push(simulate({ ...s, dt }, c.make({ p0: s.p0, pc: s.pc }), seed0 + i));
+  return out;
 }
 
 /**

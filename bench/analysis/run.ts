@@ -10,9 +10,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { writeDocSection } from './doc-section.js';
 import { fileURLToPath } from 'node:url';
-import { simulate, type RunResult } from '../../src/testing/analysis-sim.js';
-import { argo, flagger, kayenta, oracle, ours, seed, type Contender } from './judges.js';
-import { ALPHA, BAD_RATES, HEALTHY, P0, bad, type Setting } from './scenarios.js';
+import { argo, flagger, kayenta, oracle, ours, runMany, seed, type Contender } from './judges.js';
+import { ALPHA, BAD_RATES, HEALTHY, P0, bad } from './scenarios.js';
 import { clopperPearsonUpper, floorN, mean, quantile } from './stats.js';
 import { barChart, lineChart } from './svg.js';
 
@@ -20,13 +19,6 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const runs = (n: number): number => Math.max(10, Math.round(n * SCALE));
 const started = Date.now();
 const log = (m: string): void => void process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${m}\n`);
-
-function runMany(c: Contender, s: Setting, n: number, seed0: number, fixedDt?: number): RunResult[] {
-  const dt = fixedDt ?? c.dt(s.rps, s.share(0), Math.max(s.pc, 1e-9));
-  const out: RunResult[] = [];
-  for (let i = 0; i < n; i++) out.push(simulate({ ...s, dt }, c.make({ p0: s.p0, pc: s.pc }), seed0 + i));
-  return out;
-}
 
 const r1 = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(3)) : x);
 
