@@ -119,7 +119,7 @@ export function renderLatency(r: LatencyResult, names: string[]): { tables: stri
     'Ours: false rollbacks (of them, by the latency test), the 95 % Clopper–Pearson upper bound, and the time to ' +
       'the first "healthy", to the latency test alone showing the canary within tolerance, and to promotion ' +
       '(5 steps of ≥ 60 s). The others run to their own promotion or rollback; Flagger’s fixed limit is set as a ' +
-      'user would (the first bucket bound ≥ 1.5 × the true p99).',
+      'user would (the first round number of the 1-2.5-5 series ≥ 1.5 × the true p99).',
     '',
     `| scenario | ours: false rollbacks (latency) | 95 % upper bound | ≤ alpha | first "healthy" (p50) | latency within tolerance (p50) | promoted (p50) | Flagger limit | ${otherNames.join(' | ')} |`,
     `| --- | --- | --- | --- | --- | --- | --- | --- | ${otherNames.map(() => '---').join(' | ')} |`,

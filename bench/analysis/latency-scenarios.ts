@@ -72,6 +72,13 @@ export const REGRESSIONS: Regression[] = [
     layout: LAYOUTS.fine,
     extra: true,
   },
+  {
+    name: 'extra: body × 2, tail unchanged, 1-2.5-5 buckets (most exporters)',
+    factor: null,
+    canary: bodyOnly(BASE, 2, quantileOf(BASE, 0.95)),
+    layout: LAYOUTS.proxyCoarse,
+    extra: true,
+  },
 ];
 
 export function badSetting(g: Regression, rps = 100, w = 0.1): LatencySetting {
@@ -97,7 +104,7 @@ export interface HealthyLatencyCase {
   runs?: number;
   /** Ours keeps watching after its would-be promotion, for the whole horizon. */
   watch?: boolean;
-  /** Flagger's fixed limit, as a user would set it: the first proxy bucket bound ≥ 1.5 × the true p99. */
+  /** Flagger's fixed limit, as a user would set it: the first round number (1-2.5-5) ≥ 1.5 × the true p99. */
   flaggerMaxMs: number;
 }
 
@@ -109,7 +116,7 @@ function healthy(f: Cdf, over: Partial<LatencySetting> = {}): LatencySetting {
 
 function flaggerLimit(f: Cdf): number {
   const want = 1.5 * quantileOf(f, 0.99);
-  return LAYOUTS.proxy.find((b) => b >= want) ?? LAYOUTS.proxy[LAYOUTS.proxy.length - 1]!;
+  return LAYOUTS.proxyCoarse.find((b) => b >= want) ?? LAYOUTS.proxyCoarse[LAYOUTS.proxyCoarse.length - 1]!;
 }
 
 const steady = healthy(BASE);
@@ -151,6 +158,12 @@ export const HEALTHY: HealthyLatencyCase[] = [
   {
     name: 'buckets: fine (× 1.25 per bucket)',
     setting: { ...steady, layout: LAYOUTS.fine },
+    required: true,
+    flaggerMaxMs: 500,
+  },
+  {
+    name: 'buckets: 1-2.5-5 (most exporters)',
+    setting: { ...steady, layout: LAYOUTS.proxyCoarse },
     required: true,
     flaggerMaxMs: 500,
   },

@@ -1,6 +1,7 @@
 import type { AnalysisBatch, CountsDelta, LatencyHistogram, Verdict } from '../../src/core/measurement.js';
 import { binomial, poisson, rng } from '../../src/testing/analysis-sim.js';
 import { normalCdf } from '../../src/analysis/mann-whitney.js';
+import { LATENCY_BUCKETS_MS } from '../../src/proxy/counters.js';
 
 /**
  * A seeded simulator of canary latency as metric providers report it: each batch carries, per version, the
@@ -61,8 +62,10 @@ export function quantileOf(f: Cdf, q: number): number {
 
 /** Bucket layouts (finite bounds in ms; the last, open bucket is implicit, as the built-in proxy reports). */
 export const LAYOUTS = {
-  /** The built-in proxy's (src/proxy/counters.ts). */
-  proxy: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+  /** The built-in proxy's: ten per decade, 1 ms to 10 s. */
+  proxy: LATENCY_BUCKETS_MS,
+  /** The built-in proxy's before it had ten per decade, and most exporters' spacing (1-2.5-5, 1 ms to 10 s). */
+  proxyCoarse: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
   /** Prometheus client libraries' default (0.005–10 s). */
   prometheus: [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
   /** Fine: exponential, factor 1.25 from 10 ms to ~10 s. */

@@ -44,8 +44,8 @@ export const ALPHA_MEDIAN = 0.03;
  * most (1 + latencyTolerance) times the baseline's cannot send a larger share past its bound (null ratio 1), however
  * narrow or wide the distribution and whatever slows both versions alike; so the tolerance means the same here as
  * a latency ratio. It sees a body that slowed though the tail did not, which the tail test cannot; how finely it
- * sees depends on the bucket layout (the proxy's bounds 2–2.5× apart: only bodies more than that many times
- * slower). Such shares are near one half, so they can grow at most about twofold: these alternatives, equally
+ * sees depends on the bucket layout (bounds 2–2.5× apart, as most exporters': only bodies more than that many
+ * times slower; the built-in proxy's, at most 4/3 apart: bodies about a third slower). Such shares are near one half, so they can grow at most about twofold: these alternatives, equally
  * weighted. Rollback only: "healthy" never waits for it.
  */
 export const MEDIAN_RATIOS = [1.25, 1.5, 2, 3];

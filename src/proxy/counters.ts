@@ -1,8 +1,34 @@
 import type { LatencyHistogram, VersionCounts } from '../core/measurement.js';
 import type { Role } from '../ports/platform.js';
 
-/** Upper bounds (ms) of the latency histogram buckets; a last implicit bucket holds everything slower. */
-export const LATENCY_BUCKETS_MS: readonly number[] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+/** Steps of one decade of {@link LATENCY_BUCKETS_MS}: neighbours at most 4/3 apart. */
+const DECADE = [1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8];
+
+/**
+ * Upper bounds (ms) of the latency histogram buckets, 1 ms to 10 s; a last implicit bucket holds everything
+ * slower. Ten per decade, not the usual 1-2.5-5 (2–2.5× apart), because the latency tests read shares past bucket
+ * bounds: the median test compares the canary past the first bound ≥ (1 + latencyTolerance) × the baseline's
+ * median bound, so bounds 2.5× apart hid any body less than about 2.5 times slower, and the tail test's threshold
+ * (the bound holding the baseline's p99) sat up to 2.5× above the real p99. 41 bounds cost 28 more Prometheus
+ * series per version and role, and a binary search per request (no CPU cost measurable: docs/performance.md).
+ * Every bound of the earlier 1-2.5-5 layout is still one, so a threshold fixed before an upgrade stays a bound.
+ */
+export const LATENCY_BUCKETS_MS: readonly number[] = [
+  ...[1, 10, 100, 1000].flatMap((decade) => DECADE.map((step) => Math.round(step * decade * 100) / 100)),
+  10_000,
+];
+
+/** Index of the bucket holding `ms`: the first bound ≥ ms, or the open last bucket. */
+export function bucketIndex(ms: number): number {
+  let lo = 0;
+  let hi = LATENCY_BUCKETS_MS.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ms > LATENCY_BUCKETS_MS[mid]!) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** Index 0..4 = 1xx..5xx; 5 = the client went away before the response completed (not the version's fault). */
 export const CODE_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'aborted'] as const;
@@ -36,9 +62,7 @@ export class VersionCounter {
       this.byClass[cls]!++;
       if (status >= 500) this.errors++;
     }
-    let i = 0;
-    while (i < LATENCY_BUCKETS_MS.length && ms > LATENCY_BUCKETS_MS[i]!) i++;
-    this.buckets[i]!++;
+    this.buckets[bucketIndex(ms)]!++;
     this.latencySum += ms;
   }
 }
