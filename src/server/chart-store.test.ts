@@ -114,6 +114,33 @@ describe('chart store: chunks of points in the key/value area', () => {
     }
   });
 
+  it('given a writer whose open chunk another writer pushed out of the window, then its next write lands inside it and leaves no stray key', async () => {
+    const other = await openStore(dir, silentLogger);
+    try {
+      const opts = { chunkSize: 3, maxPoints: 6, flushMs: 0 };
+      const a = new ChartWriter(store, silentLogger, opts);
+      a.append('r1', chartPoint(1)); // claims chunk 0 and keeps it open
+      await new Promise((r) => setTimeout(r, 50));
+      // The next leader drives the rollout for a while: chunks 1–6, so the window is 4–6 and chunk 0 is gone.
+      const b = new ChartWriter(other, silentLogger, opts);
+      for (const at of range(2, 19)) b.append('r1', chartPoint(at));
+      await b.close();
+      expect(JSON.parse((await store.getValue('chart:r1'))!)).toEqual({ first: 4, last: 6 });
+      expect(await store.getValue('chart:r1:0')).toBeUndefined();
+      // This replica leads again and stores its open chunk (its one old point and a new one).
+      a.append('r1', chartPoint(20));
+      await a.close();
+      expect(await store.getValue('chart:r1:0')).toBeUndefined();
+      const head = JSON.parse((await store.getValue('chart:r1'))!) as { first: number; last: number };
+      expect(head).toEqual({ first: 5, last: 7 });
+      expect(JSON.parse((await store.getValue('chart:r1:7'))!)).toEqual([chartPoint(1), chartPoint(20)]);
+      // Readers order by time and keep the window's last points: the stale point 1 is older than all of them.
+      expect(await readChart(store, 'r1', silentLogger, opts)).toEqual(range(15, 20).map((at) => chartPoint(at)));
+    } finally {
+      await other.close();
+    }
+  });
+
   it('given more rollouts than the charts kept, then starting a chart deletes the oldest ones, keys and all', async () => {
     const writer = new ChartWriter(store, silentLogger, { chunkSize: 2, keepCharts: 2 });
     for (const id of ['r1', 'r2', 'r3']) {

@@ -97,7 +97,17 @@ export class ChartWriter {
       this.guard(rolloutId, async () => {
         try {
           s.chunk ??= await this.claim(rolloutId);
-          await this.store.setValue(chunkKey(rolloutId, s.chunk), JSON.stringify(points));
+          const value = JSON.stringify(points);
+          await this.store.setValue(chunkKey(rolloutId, s.chunk), value);
+          if (!(await this.inWindow(rolloutId, s.chunk))) {
+            // Another writer (the leader while this replica was not) moved the window past this chunk: the write
+            // landed where no head names it, so nothing would ever delete it. Take it back and write the points
+            // into a chunk claimed now. Checked after the write, so whichever comes first, the other writer's
+            // deletion or this write, the key does not outlive the window.
+            await this.store.setValue(chunkKey(rolloutId, s.chunk), undefined);
+            s.chunk = await this.claim(rolloutId);
+            await this.store.setValue(chunkKey(rolloutId, s.chunk), value);
+          }
         } finally {
           if (full) delete s.chunk;
         }
@@ -131,6 +141,11 @@ export class ChartWriter {
       }
     }
     return claimed;
+  }
+
+  private async inWindow(rolloutId: string, chunk: number): Promise<boolean> {
+    const head = parseHead(await this.store.getValue(headKey(rolloutId)));
+    return head !== undefined && chunk >= head.first && chunk <= head.last;
   }
 
   private markDone(rolloutId: string): Promise<void> {
