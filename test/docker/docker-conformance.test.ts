@@ -5,7 +5,7 @@ import { dockerPlatformConfig } from '../../src/providers/docker/config.js';
 import { createPlatform } from '../../src/providers/docker/index.js';
 import { buildSampleImage, cleanupService, dockerIfAvailable } from '../docker/sample-images.js';
 import { freePort } from '../haproxy/haproxy-process.js';
-import { requireBackend } from '../prometheus/prometheus-process.js';
+import { requireBackend, skippedSuite } from '../prometheus/prometheus-process.js';
 
 const docker = await dockerIfAvailable();
 
@@ -42,4 +42,6 @@ if (requireBackend('Docker engine with the local base image', docker, 'scripts/t
       },
     };
   });
+} else {
+  skippedSuite('docker platform conformance', 'scripts/test-env/docker.sh');
 }

@@ -6,7 +6,7 @@ import type { VersionStatus } from '../../src/ports/platform.js';
 import { describeRouterConformance } from '../../src/ports/traffic-router.conformance.js';
 import { haproxyRouterConfig } from '../../src/providers/haproxy/config.js';
 import { createRouter } from '../../src/providers/haproxy/index.js';
-import { requireBackend } from '../prometheus/prometheus-process.js';
+import { requireBackend, skippedSuite } from '../prometheus/prometheus-process.js';
 import { haproxyBinary, startHaproxy } from './haproxy-process.js';
 import { startUpstream } from './upstream.js';
 
@@ -40,4 +40,6 @@ if (requireBackend('haproxy', bin, 'scripts/test-env/haproxy.sh')) {
       },
     };
   });
+} else {
+  skippedSuite('haproxy router conformance', 'scripts/test-env/haproxy.sh');
 }

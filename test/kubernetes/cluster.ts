@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeClient } from '../../src/kubernetes/client.js';
 import { loadConnection } from '../../src/kubernetes/kubeconfig.js';
@@ -9,10 +10,30 @@ import { requireBackend } from '../prometheus/prometheus-process.js';
 /** The kubeconfig `scripts/test-env/kubernetes.sh` writes (a real kube-apiserver + etcd on loopback). */
 export const kubeconfigPath = process.env.CHIMERA_TEST_KUBECONFIG ?? '/var/cache/chimera-test/kube/kubeconfig';
 
-/** True when the test API server's kubeconfig exists; skips loudly otherwise, fails under CI=true. */
+/**
+ * Whether the API server the kubeconfig names accepts connections. The kubeconfig outlives the server (a reboot
+ * stops it), and a kubeconfig alone would make every suite fail on ECONNREFUSED instead of skipping.
+ */
+async function apiServerAnswers(): Promise<boolean> {
+  if (!existsSync(kubeconfigPath)) return false;
+  const { server } = loadConnection(kubeconfigPath);
+  const port = Number(server.port || (server.protocol === 'https:' ? 443 : 80));
+  return new Promise((resolve) => {
+    const socket = connect({ host: server.hostname.replace(/^\[|\]$/g, ''), port, timeout: 2_000 });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+/** True when the test API server is up; skips loudly otherwise, fails under CI=true. */
 export const kubeAvailable = requireBackend(
-  'kube-apiserver',
-  existsSync(kubeconfigPath),
+  'kube-apiserver (answering where its kubeconfig says)',
+  await apiServerAnswers(),
   'bash scripts/test-env/kubernetes.sh',
 );
 

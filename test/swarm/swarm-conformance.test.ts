@@ -5,7 +5,7 @@ import { swarmPlatformConfig } from '../../src/providers/swarm/config.js';
 import { createPlatform } from '../../src/providers/swarm/index.js';
 import { buildSampleImage, cleanupService, dockerIfAvailable } from '../docker/sample-images.js';
 import { freePort } from '../haproxy/haproxy-process.js';
-import { requireBackend } from '../prometheus/prometheus-process.js';
+import { requireBackend, skippedSuite } from '../prometheus/prometheus-process.js';
 
 const docker = await dockerIfAvailable();
 const swarmActive = docker ? (await docker.info()).Swarm?.LocalNodeState === 'active' : false;
@@ -42,4 +42,6 @@ if (requireBackend('Docker Swarm (initialised on 127.0.0.1)', swarmActive, 'scri
       },
     };
   });
+} else {
+  skippedSuite('swarm platform conformance', 'scripts/test-env/docker.sh');
 }
