@@ -38,9 +38,8 @@ export function foldBatch(
   // The median test runs beside the tail test (a state saved before it existed starts it now).
   let median: LatencyTestState | null | false = latency === null ? (next.median ?? null) : false;
   if (latency && next.median !== false) {
-    const scale = 1 + o.latencyTolerance;
     const from = next.median ?? initialLatencyTest(medianGrid);
-    median = updateLatencyTest(medianGrid, setup.medianReadout, from, batch, setup.medianQuantile, scale);
+    median = updateLatencyTest(medianGrid, setup.medianReadout, from, batch, setup.medianQuantile, setup.medianScale);
   }
   const level = errorLevels[latency ? 1 : 0]!;
   const g = checkGuards(o.thresholds, next.guards, batch, o.alpha * ALPHA_GUARDS);

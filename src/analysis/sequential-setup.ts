@@ -45,8 +45,9 @@ export const ALPHA_MEDIAN = 0.03;
  * narrow or wide the distribution and whatever slows both versions alike; so the tolerance means the same here as
  * a latency ratio. It sees a body that slowed though the tail did not, which the tail test cannot; how finely it
  * sees depends on the bucket layout (bounds 2–2.5× apart, as most exporters': only bodies more than that many
- * times slower; the built-in proxy's, at most 4/3 apart: bodies about a third slower). Such shares are near one half, so they can grow at most about twofold: these alternatives, equally
- * weighted. Rollback only: "healthy" never waits for it.
+ * times slower; the built-in proxy's, at most 4/3 apart: bodies about a third slower). Such shares are near one
+ * half, so they can grow at most about twofold: these alternatives, equally weighted. Rollback only: "healthy"
+ * never waits for it.
  */
 export const MEDIAN_RATIOS = [1.25, 1.5, 2, 3];
 const MEDIAN_QUANTILE = 0.5;
@@ -68,6 +69,8 @@ export interface SequentialSetup {
   latencyGrid: RatioGrid;
   medianGrid: RatioGrid;
   medianQuantile: number;
+  /** 1 + latencyTolerance: how much farther than the baseline's median bound the canary is counted. */
+  medianScale: number;
   /** ln(1/alpha): the level of the bounds that show "healthy". */
   logT: number;
   errorsReadout: RatioReadout;
@@ -96,6 +99,7 @@ export function sequentialSetup(o: AnalyzerOptions): SequentialSetup {
     latencyGrid,
     medianGrid,
     medianQuantile: MEDIAN_QUANTILE,
+    medianScale: 1 + o.latencyTolerance,
     logT,
     errorsReadout: {
       toleranceIndex: gridIndex(grid, 1 + o.tolerance),

@@ -29,9 +29,10 @@ export function createSequentialAnalyzer(
   function primeBaseline(s: SequentialState, history: LatencyHistogram): SequentialState {
     if (s.final || s.latency === false) return s;
     const latency = primeLatencyTest(latencyGrid, s.latency, history, o.latencyQuantile);
-    const scale = 1 + o.latencyTolerance;
     const median =
-      s.median === false ? false : primeLatencyTest(medianGrid, s.median ?? null, history, setup.medianQuantile, scale);
+      s.median === false
+        ? false
+        : primeLatencyTest(medianGrid, s.median ?? null, history, setup.medianQuantile, setup.medianScale);
     return latency === s.latency && median === s.median ? s : { ...s, latency, median };
   }
 
